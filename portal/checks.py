@@ -1,0 +1,49 @@
+"""System checks that stop the production profile running on the embedded default.
+
+The embedded default (SQLite, filesystem broker, local-memory cache) is for a laptop. With
+``DEBUG`` off the service holds real data about children, so it must run on PostgreSQL with
+Redis; these checks make ``migrate``, ``check`` and the WSGI start-up refuse anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register()
+def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    if settings.DEBUG:
+        return []
+    errors = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) must use PostgreSQL.",
+                hint="Set DATABASE_URL=postgres://user:password@host:5432/name, "
+                "or set DEBUG=true for local development.",
+                id="portal.E001",
+            )
+        )
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) must use Redis as the Celery broker, "
+                f"not {settings.CELERY_BROKER_URL.split(':', 1)[0]}.",
+                hint="Set REDIS_URL=redis://host:6379/0.",
+                id="portal.E002",
+            )
+        )
+    if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) must use a shared cache: rate limits and "
+                "one-time-code reuse checks depend on it.",
+                hint="Set REDIS_URL=redis://host:6379/0.",
+                id="portal.E003",
+            )
+        )
+    return errors

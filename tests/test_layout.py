@@ -1,0 +1,77 @@
+"""The GOV.UK base layout: service name without GOV.UK branding, phase banner, skip link,
+footer pages, and the security headers every page carries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+PUBLIC_PAGES = ["home", "accessibility", "privacy", "cookies"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_it_serves_public_pages_with_the_layout(client: Client, name: str) -> None:
+    from django.urls import reverse
+
+    response = client.get(reverse(name))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Children&#x27;s social care data" in html
+    assert 'class="govuk-skip-link"' in html
+    assert 'href="#main-content"' in html
+    assert 'id="main-content"' in html
+    assert "govuk-phase-banner" in html
+    for footer_link in ("/accessibility/", "/privacy/", "/cookies/"):
+        assert f'href="{footer_link}"' in html
+    # Not a GOV.UK domain: no crown logo, no GOV.UK logotype, no GDS Transport font.
+    header = html[html.index("<header") : html.index("</header>")]
+    assert "<svg" not in header
+    assert "GOV.UK" not in header
+    assert "govuk-logo" not in html
+    assert "govuk-header__logotype" not in html
+    assert "GDS Transport" not in html
+
+
+@pytest.mark.django_db
+def test_every_inline_script_carries_the_csp_nonce(client: Client) -> None:
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+
+    assert nonce, policy
+    scripts = re.findall(r"<script([^>]*)>", response.content.decode())
+    assert scripts
+    for attrs in scripts:
+        assert f'nonce="{nonce.group(1)}"' in attrs or "src=" in attrs
+    assert "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_it_sends_security_headers(client: Client) -> None:
+    response = client.get("/")
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_unknown_pages_get_the_gov_uk_not_found_page(client: Client) -> None:
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_that_are_not_public_need_sign_in(client: Client) -> None:
+    response = client.get("/accounts/email/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/")
