@@ -42,7 +42,7 @@ def ensure_environment() -> None:
                 "-m",
                 "pip",
                 "install",
-                "--quiet",
+                "-qq",
                 "--disable-pip-version-check",
                 "--require-hashes",
                 "--no-deps",
