@@ -5,5 +5,12 @@ from django.http import HttpRequest
 
 
 def service(request: HttpRequest) -> dict[str, object]:
-    """Values every page template needs: the service name and the phase banner."""
-    return {"service_name": settings.SERVICE_NAME, "service_phase": "Alpha"}
+    """Values every page template needs: the service name, the phase banner and which
+    navigation links this user may follow."""
+    from portal.access import can_manage_access
+
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "service_phase": "Alpha",
+        "can_manage_access": can_manage_access(request.user) if hasattr(request, "user") else False,
+    }

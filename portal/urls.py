@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
+
+# The Django admin signs in through allauth, so MFA and rate limits apply there too.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,5 +16,7 @@ urlpatterns = [
     path("cookies/", views.cookies, name="cookies"),
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
+    path("access/", include("portal.access_admin.urls")),
+    path("session/", include("portal.session_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -36,12 +36,77 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         shutil.rmtree(settings.TEST_RUN_DIR, ignore_errors=True)
 
 
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(email: str, *memberships: tuple[str, str | None], mfa: bool = True, **extra: Any) -> Any:
+    """A user with a verified email, an authenticator app (unless ``mfa=False``) and the given
+    ``(role, scope)`` memberships, where scope is a DfE LA code, a region code or None."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from portal.models import LocalAuthority, Membership, Region, User
+
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    for role, scope in memberships:
+        kwargs: dict[str, Any] = {}
+        if scope and len(scope) == 3:
+            kwargs["local_authority"] = LocalAuthority.objects.get(code=scope)
+        elif scope:
+            kwargs["region"] = Region.objects.get(code=scope)
+        Membership.objects.create(user=user, role=role, **kwargs)
+    if mfa:
+        TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+    """The current one-time code for ``secret`` (``offset`` in 30-second steps)."""
+    from allauth.mfa.totp.internal.auth import hotp_value
+
+    return format(hotp_value(secret, int(time.time()) // 30 + offset), "06d")
+
+
 @pytest.fixture
-def admin_user(django_user_model: Any) -> Any:
+def reference_data(db: None) -> None:
+    """The real LAs, regions and neighbours, loaded from the shipped files."""
+    from django.core.management import call_command
+
+    call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def admin_user(db: None) -> Any:
     """Ada, a service administrator (Django staff): sees health details."""
-    return django_user_model.objects.create_user(
-        username="ada@example.org", email="ada@example.org", password="x" * 16, is_staff=True
-    )
+    return make_user("ada@example.org", is_staff=True)
+
+
+@pytest.fixture
+def personas(reference_data: None) -> dict[str, Any]:
+    """One user per role. Barnsley (370) and Leeds (383) are both in Yorkshire and the Humber
+    (E12000003); Camden (202) is in London (Inner London), outside everyone's scope but the
+    analyst's.
+
+    - ``lead``: Barnsley's LA data lead; ``viewer``: Barnsley's LA viewer
+    - ``other_lead``: Leeds' LA data lead (the "other organisation" for Barnsley's objects)
+    - ``case_lead``: DfE Case Lead assigned Barnsley; ``risl``: RISL for Yorkshire
+    - ``analyst``: DfE national analyst; ``access_admin``: manages access, sees no data
+    - ``no_mfa``: Barnsley's data lead who has not set up an authenticator yet
+    """
+    return {
+        "lead": make_user("lead@barnsley.example.org", ("la_data_lead", "370")),
+        "viewer": make_user("viewer@barnsley.example.org", ("la_viewer", "370")),
+        "other_lead": make_user("lead@leeds.example.org", ("la_data_lead", "383")),
+        "case_lead": make_user("case@education.example.org", ("dfe_case_lead", "370")),
+        "risl": make_user("risl@education.example.org", ("risl", "E12000003")),
+        "analyst": make_user("analyst@education.example.org", ("national_analyst", None)),
+        "access_admin": make_user("admin@education.example.org", ("access_admin", None)),
+        "no_mfa": make_user("new@barnsley.example.org", ("la_data_lead", "370"), mfa=False),
+    }
 
 
 def database_url_for_subprocess() -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_PASSWORD, seed_demo_accounts
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
 
 
 class Command(BaseCommand):
@@ -17,4 +17,10 @@ class Command(BaseCommand):
         accounts = seed_demo_accounts()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
-            self.stdout.write(f"  {account.email:<32} {account.description}")
+            scope = f" {account.scope}" if account.scope else ""
+            self.stdout.write(f"  {account.email:<34} {account.role.label}{scope}")
+        self.stdout.write(
+            "Each has an authenticator app set up: add the key "
+            f"{DEMO_TOTP_SECRET} to your app, or print the current code with\n"
+            "  .venv/bin/python manage.py demo_totp"
+        )

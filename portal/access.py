@@ -1,0 +1,147 @@
+"""The one access module: what each role may do, and to which organisations' data.
+
+Every view, export, dashboard query and form choice that touches organisation-owned data goes
+through here:
+
+* ``can(user, action, la)`` — may this user do this to this LA's data?
+* ``local_authorities_for(user, action)`` — the LAs this user may do it for (form choices).
+* ``OrgScopedQuerySet.restrict(user, action)`` — organisation-owned rows the user may see.
+* ``get_for_user_or_404(queryset, user, action, **lookup)`` — a single object: 404 when the
+  user cannot see it at all (its existence is not revealed), 403 when they can see it but the
+  action is not theirs.
+
+Roles are compared nowhere else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from portal.models import LocalAuthority, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.models import User
+
+__all__ = [
+    "Action",
+    "OrgScopedQuerySet",
+    "can",
+    "can_manage_access",
+    "get_for_user_or_404",
+    "local_authorities_for",
+]
+
+
+class Action(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"  # aggregates (disclosure-controlled for DfE roles)
+    VIEW_CHILD_LEVEL = "view_child_level"  # child-level records and drill-down: LA users only
+    VIEW_REPORT = "view_report"  # validation reports (contain child identifiers)
+    UPLOAD = "upload"
+    DECIDE = "decide"  # explain queries, accept a submission
+    WRITE_NOTE = "write_note"  # context notes on the dashboard
+    MANAGE_ACCESS = "manage_access"  # not organisation-scoped
+    VIEW_AUDIT = "view_audit"  # not organisation-scoped
+
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.LA_DATA_LEAD: frozenset(
+        {Action.VIEW_DASHBOARD, Action.VIEW_CHILD_LEVEL, Action.VIEW_REPORT, Action.UPLOAD,
+         Action.DECIDE, Action.WRITE_NOTE}
+    ),  # fmt: skip
+    Role.LA_VIEWER: frozenset({Action.VIEW_DASHBOARD, Action.VIEW_CHILD_LEVEL, Action.VIEW_REPORT}),
+    # DfE roles see aggregates only: never child-level records or validation reports.
+    Role.DFE_CASE_LEAD: frozenset({Action.VIEW_DASHBOARD}),
+    Role.RISL: frozenset({Action.VIEW_DASHBOARD}),
+    Role.NATIONAL_ANALYST: frozenset({Action.VIEW_DASHBOARD}),
+    # Access admins manage access and read the audit trail, and see no data.
+    Role.ACCESS_ADMIN: frozenset({Action.MANAGE_ACCESS, Action.VIEW_AUDIT}),
+}
+
+#: Any of these lets a user know an LA's objects exist (so 403, not 404, for other actions).
+VISIBILITY_ACTIONS = frozenset({Action.VIEW_DASHBOARD, Action.VIEW_REPORT, Action.UPLOAD})
+
+
+def _memberships(user: User | AnonymousUser) -> list[Any]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cache = getattr(user, "_membership_cache", None)
+    if cache is None:
+        cache = list(user.memberships.all())
+        user._membership_cache = cache  # type: ignore[union-attr]
+    return cache
+
+
+def local_authorities_for(user: User | AnonymousUser, action: Action) -> models.QuerySet[LocalAuthority]:
+    """The local authorities whose data ``user`` may ``action``."""
+    la_ids: set[int] = set()
+    region_ids: set[int] = set()
+    everything = False
+    for membership in _memberships(user):
+        if action not in ROLE_ACTIONS[Role(membership.role)]:
+            continue
+        if membership.local_authority_id:
+            la_ids.add(membership.local_authority_id)
+        elif membership.region_id:
+            region_ids.add(membership.region_id)
+        else:
+            everything = True
+    if everything:
+        return LocalAuthority.objects.all()
+    if not la_ids and not region_ids:
+        return LocalAuthority.objects.none()
+    # A region scope covers LAs in the region and, for London, in its sub-regions.
+    return LocalAuthority.objects.filter(
+        models.Q(id__in=la_ids) | models.Q(region_id__in=region_ids) | models.Q(sub_region_id__in=region_ids)
+    )
+
+
+def can(user: User | AnonymousUser, action: Action, la: LocalAuthority | None = None) -> bool:
+    """May ``user`` do ``action`` (to ``la``'s data, for organisation-scoped actions)?"""
+    if la is None:
+        return any(action in ROLE_ACTIONS[Role(m.role)] for m in _memberships(user))
+    return local_authorities_for(user, action).filter(pk=la.pk).exists()
+
+
+def can_manage_access(user: User | AnonymousUser) -> bool:
+    return can(user, Action.MANAGE_ACCESS)
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class OrgScopedQuerySet(models.QuerySet[_M]):
+    """A queryset of rows owned by a local authority. ``la_field`` names the path to it."""
+
+    la_field = "local_authority"
+
+    def restrict(self, user: User | AnonymousUser, action: Action) -> OrgScopedQuerySet[_M]:
+        allowed = local_authorities_for(user, action)
+        return self.filter(**{f"{self.la_field}__in": allowed})
+
+
+def get_for_user_or_404(queryset: OrgScopedQuerySet[_M], user: User | AnonymousUser, action: Action,
+                        **lookup: Any) -> _M:  # fmt: skip
+    """Fetch one organisation-owned object for ``action``.
+
+    404 when the object does not exist or belongs to an LA the user cannot see at all; 403 when
+    the user can see it but their role does not allow ``action``.
+    """
+    try:
+        obj = queryset.restrict(user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        pass
+    else:
+        return obj
+    visible = queryset.none()
+    for visibility in VISIBILITY_ACTIONS:
+        visible = visible | queryset.restrict(user, visibility)
+    if visible.filter(**lookup).exists():
+        raise PermissionDenied
+    raise Http404
