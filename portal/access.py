@@ -18,7 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -52,9 +52,15 @@ class Action(StrEnum):
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.LA_DATA_LEAD: frozenset(
-        {Action.VIEW_DASHBOARD, Action.VIEW_CHILD_LEVEL, Action.VIEW_REPORT, Action.UPLOAD,
-         Action.DECIDE, Action.WRITE_NOTE}
-    ),  # fmt: skip
+        {
+            Action.VIEW_DASHBOARD,
+            Action.VIEW_CHILD_LEVEL,
+            Action.VIEW_REPORT,
+            Action.UPLOAD,
+            Action.DECIDE,
+            Action.WRITE_NOTE,
+        }
+    ),
     Role.LA_VIEWER: frozenset({Action.VIEW_DASHBOARD, Action.VIEW_CHILD_LEVEL, Action.VIEW_REPORT}),
     # DfE roles see aggregates only: never child-level records or validation reports.
     Role.DFE_CASE_LEAD: frozenset({Action.VIEW_DASHBOARD}),
@@ -74,11 +80,13 @@ def _memberships(user: User | AnonymousUser) -> list[Any]:
     cache = getattr(user, "_membership_cache", None)
     if cache is None:
         cache = list(user.memberships.all())
-        user._membership_cache = cache  # type: ignore[union-attr]
+        user._membership_cache = cache  # type: ignore[attr-defined]
     return cache
 
 
-def local_authorities_for(user: User | AnonymousUser, action: Action) -> models.QuerySet[LocalAuthority]:
+def local_authorities_for(
+    user: User | AnonymousUser, action: Action
+) -> models.QuerySet[LocalAuthority]:
     """The local authorities whose data ``user`` may ``action``."""
     la_ids: set[int] = set()
     region_ids: set[int] = set()
@@ -98,7 +106,9 @@ def local_authorities_for(user: User | AnonymousUser, action: Action) -> models.
         return LocalAuthority.objects.none()
     # A region scope covers LAs in the region and, for London, in its sub-regions.
     return LocalAuthority.objects.filter(
-        models.Q(id__in=la_ids) | models.Q(region_id__in=region_ids) | models.Q(sub_region_id__in=region_ids)
+        models.Q(id__in=la_ids)
+        | models.Q(region_id__in=region_ids)
+        | models.Q(sub_region_id__in=region_ids)
     )
 
 
@@ -135,7 +145,7 @@ def get_for_user_or_404(queryset: OrgScopedQuerySet[_M], user: User | AnonymousU
     """
     try:
         obj = queryset.restrict(user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         pass
     else:
         return obj

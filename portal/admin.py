@@ -1,7 +1,8 @@
-"""Admin views of the reference geography: read-only, because ``load_reference_data`` owns it.
+"""Django admin: read-only views, so staff can look things up.
 
-An edit made here would silently disagree with the shipped files and be overwritten at the next
-load, so the admin only lets staff look things up.
+Reference geography is owned by ``load_reference_data`` (an edit here would silently disagree
+with the shipped files and be overwritten at the next load); users and the audit trail are
+owned by the access pages, which audit every change.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.models import LocalAuthority, Population, Region, StatisticalNeighbour
+from portal.models import AuditEvent, LocalAuthority, Population, Region, StatisticalNeighbour, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +55,21 @@ class PopulationAdmin(ReadOnlyAdmin):
     list_filter = ["geography_level", "year"]
     search_fields = ["la__code", "la__name", "region__name"]
     list_select_related = ["la", "region"]
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyAdmin):
+    """Users are managed on the access pages (which audit every change); the Django admin only
+    shows them, so there is no second, unaudited way to grant access."""
+
+    list_display = ["email", "full_name", "is_active", "last_login", "deactivated_at"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_active", "is_staff"]
+    exclude = ["password"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "actor_email", "action", "outcome", "organisation", "object_id"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["actor_email", "organisation", "object_id", "request_id"]

@@ -8,6 +8,7 @@ trying the service can add it to their own app or print the current code with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -60,7 +61,7 @@ def seed_demo_accounts() -> list[DemoAccount]:
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
-        scope: dict[str, object] = {}
+        scope: dict[str, Any] = {}
         if len(account.scope) == 3:
             scope["local_authority"] = LocalAuthority.objects.get(code=account.scope)
         elif account.scope:

@@ -26,7 +26,9 @@ def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(auth_signals.user_login_failed)
-def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     record(AuditAction.SIGN_IN_FAILED, request=request, outcome=AuditOutcome.FAILURE, email=email)
 
@@ -39,17 +41,35 @@ def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(mfa_signals.authenticator_added)
 def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    record(AuditAction.MFA_ADDED, request=request, actor=user, obj=authenticator, type=authenticator.type)
+    record(
+        AuditAction.MFA_ADDED,
+        request=request,
+        actor=user,
+        obj=authenticator,
+        type=authenticator.type,
+    )
 
 
 @receiver(mfa_signals.authenticator_removed)
 def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    record(AuditAction.MFA_REMOVED, request=request, actor=user, obj=authenticator, type=authenticator.type)
+    record(
+        AuditAction.MFA_REMOVED,
+        request=request,
+        actor=user,
+        obj=authenticator,
+        type=authenticator.type,
+    )
 
 
 @receiver(mfa_signals.authentication_failed)
 def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(AuditAction.SIGN_IN_FAILED, request=request, actor=user, outcome=AuditOutcome.FAILURE, step="mfa")
+    record(
+        AuditAction.SIGN_IN_FAILED,
+        request=request,
+        actor=user,
+        outcome=AuditOutcome.FAILURE,
+        step="mfa",
+    )
 
 
 @receiver(account_signals.password_changed)

@@ -39,7 +39,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 PASSWORD = "correct-horse-battery-staple"
 
 
-def make_user(email: str, *memberships: tuple[str, str | None], mfa: bool = True, **extra: Any) -> Any:
+def make_user(
+    email: str, *memberships: tuple[str, str | None], mfa: bool = True, **extra: Any
+) -> Any:
     """A user with a verified email, an authenticator app (unless ``mfa=False``) and the given
     ``(role, scope)`` memberships, where scope is a DfE LA code, a region code or None."""
     from allauth.account.models import EmailAddress

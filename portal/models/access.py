@@ -90,10 +90,16 @@ class Membership(models.Model):
     """One role held by one user, with its scope: a local authority for LA roles and Case
     Leads, a region for RISLs, nothing for national analysts and access admins."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     local_authority = models.ForeignKey(
-        "portal.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+        "portal.LocalAuthority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
     )
     region = models.ForeignKey(
         "portal.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
@@ -105,7 +111,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=_scope_constraint(), name="membership_scope_matches_role"),
+            models.CheckConstraint(
+                condition=_scope_constraint(), name="membership_scope_matches_role"
+            ),
             # One constraint per scope kind (NULLs never collide in a plain unique constraint).
             models.UniqueConstraint(
                 fields=["user", "role", "local_authority"],
@@ -144,7 +152,9 @@ def _hash_token(token: str) -> str:
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> InvitationQuerySet:
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
 
 
 class Invitation(models.Model):
@@ -160,16 +170,24 @@ class Invitation(models.Model):
     email = models.EmailField()
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=32, choices=Role.choices)
-    local_authorities = models.ManyToManyField("portal.LocalAuthority", blank=True, related_name="+")
+    local_authorities = models.ManyToManyField(
+        "portal.LocalAuthority", blank=True, related_name="+"
+    )
     regions = models.ManyToManyField("portal.Region", blank=True, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
     )
 
     objects = InvitationQuerySet.as_manager()

@@ -59,13 +59,21 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # No foreign-key constraint: deleting a user must never need to touch the audit trail.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     actor_email = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
-    outcome = models.CharField(max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
-    organisation = models.CharField(max_length=16, blank=True, help_text="DfE LA code or region code")
+    outcome = models.CharField(
+        max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
+    organisation = models.CharField(
+        max_length=16, blank=True, help_text="DfE LA code or region code"
+    )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
@@ -77,11 +85,15 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_email or 'anonymous'} {self.action}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_email or 'anonymous'} {self.action}"
+        )
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:

@@ -1,0 +1,132 @@
+"""The permission matrix: every URL in the URL conf, for every role (and anonymous).
+
+A view is either on the public allow-list below or access-controlled; a new view that is
+neither fails here. Expected outcomes per area:
+
+* public pages answer everyone;
+* signed-in pages send anonymous visitors to sign in;
+* access administration answers only access admins (403 for every other role);
+* the Django admin answers only staff;
+* organisation-owned objects answer 404 to users of another organisation (see
+  ``OBJECT_URLS``: each area adds its objects there as they are built).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Views anyone may open without signing in. Adding a name here is a security decision.
+PUBLIC_VIEWS = {
+    "home", "accessibility", "privacy", "cookies", "health",
+    # allauth's own entrance pages (sign-up is closed by the adapter)
+    "account_login", "account_logout", "account_inactive", "account_signup",
+    "account_email_verification_sent", "account_reset_password", "account_confirm_login_code",
+    "account_confirm_email", "account_reset_password_from_key_done",
+    "account_reset_password_from_key", "account_reset_password_done", "mfa_authenticate",
+    # the admin's sign-in goes through allauth (secure_admin_login)
+    "admin:login",
+    # invitation links and the "you have been signed out" page
+    "access_admin:accept", "session:timed_out",
+}  # fmt: skip
+
+ROLES = ["lead", "viewer", "other_lead", "case_lead", "risl", "analyst", "access_admin"]
+NOT_PERMITTED = {403, 404, 405}
+
+
+def walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, Any]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), namespace + (p.name or ""), p.callback
+
+
+ALL_URLS = list(walk(get_resolver().url_patterns))
+
+
+def sample_path(route: str, values: dict[str, str]) -> str:
+    """Turn a route (path converters or regex) into a concrete path with sample arguments."""
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), route)
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values.get(m.group(1), "x1"), route)
+    return "/" + route
+
+
+def test_every_view_is_public_by_allow_list_or_needs_sign_in() -> None:
+    public = {name for _, name, view in ALL_URLS if getattr(view, "login_required", True) is False}
+
+    assert public <= PUBLIC_VIEWS, (
+        f"views public but not on the allow-list: {public - PUBLIC_VIEWS}"
+    )
+
+
+@pytest.fixture
+def samples(personas: dict[str, Any]) -> dict[str, str]:
+    """Arguments for URLs with parameters: real objects, so a view gets past its 404."""
+    from portal.models import Invitation
+
+    invitation = Invitation(
+        email="x@example.org", role="la_viewer", invited_by=personas["access_admin"]
+    )
+    invitation.new_token()
+    invitation.save()
+    return {
+        "pk": str(personas["lead"].pk),
+        "user_id": str(personas["lead"].pk),
+        "invitation_id": str(invitation.pk),
+        "pk_uuid": str(invitation.pk),
+        "object_id": str(personas["lead"].pk),
+        "url": "nothing",
+    }
+
+
+def expected_for(name: str, persona: str | None) -> set[int]:
+    """Allowed status codes for a GET of ``name`` by ``persona`` (None = anonymous)."""
+    if name.startswith("admin:") and persona is not None:
+        # None of the personas is staff: the admin's sign-in refuses them, the rest redirect.
+        return {403} if name == "admin:login" else {302}
+    if name in PUBLIC_VIEWS:
+        return {200, 302, 404, 405}  # 302: e.g. sign-in page for a signed-in user; 404: bad key
+    if persona is None:
+        return {302}  # to the sign-in page (checked below)
+    if name.startswith("access_admin:"):
+        return {200, 302, 404, 405} if persona == "access_admin" else {403}
+    return {200, 302, 404, 405}
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, samples: dict[str, str]) -> None:
+    failures = []
+    for route, name, _ in ALL_URLS:
+        if name in PUBLIC_VIEWS:
+            continue
+        response = client.get(sample_path(route, samples))
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or "login" not in location:
+            failures.append(f"{name} {route}: {response.status_code} {location}")
+    assert failures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ROLES)
+def test_each_role_gets_only_what_it_may(
+    client: Client, personas: dict[str, Any], samples: dict[str, str], persona: str
+) -> None:
+    client.force_login(personas[persona])
+    failures = []
+    for route, name, _ in ALL_URLS:
+        if name == "account_logout":
+            continue  # would end this client's session for the rest of the walk
+        response = client.get(sample_path(route, samples))
+        if response.status_code not in expected_for(name, persona):
+            failures.append(f"{name} {route}: {response.status_code}")
+    assert failures == []
