@@ -195,6 +195,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.BreachedPatternValidator"},
 ]
 
 # --- Sessions, cookies and security headers -----------------------------------------------
