@@ -24,7 +24,7 @@ _SEQUENCES = (
     "qwertyuiop",
     "asdfghjkl",
     "zxcvbnm",
-    "1qaz2wsx3edc",
+    "1qaz2wsx3edc4rfv5tgb6yhn",
 )
 _SERVICE_WORDS = ("children", "socialcare", "csc", "education", "council")
 
