@@ -36,6 +36,11 @@ __all__ = [
 
 SOURCE_COLUMNS = ("_file", "_location")
 
+TableName = Literal[
+    "child", "referral", "assessment", "cin_plan", "s47_enquiry", "cp_plan", "cla_episode",
+    "missing_episode",
+]  # fmt: skip
+
 #: table -> {column: dtype}. Identifiers are strings; ``*_id`` of a child-owned record is
 #: unique within the extract (readers derive one when the format has none, e.g. ``C123/R1``).
 TABLES: dict[str, dict[str, str]] = {
@@ -177,6 +182,5 @@ class Extract:
     coverage_start: date | None = None
     unreadable: bool = False
 
-    def table(self, name: Literal["child", "referral", "assessment", "cin_plan", "s47_enquiry",
-                                  "cp_plan", "cla_episode", "missing_episode"]) -> pd.DataFrame:  # fmt: skip
+    def table(self, name: TableName) -> pd.DataFrame:
         return self.tables[name]
