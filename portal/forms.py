@@ -21,10 +21,11 @@ class GovukFormRenderer(TemplatesSetting):
 
 def widget_kind(widget: forms.Widget) -> str:
     """The Design System component that renders ``widget``."""
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
+    # CheckboxSelectMultiple subclasses RadioSelect, so it must be tested first.
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Select):

@@ -65,3 +65,15 @@ def test_pages_with_an_invalid_form_get_an_error_summary_and_title_prefix() -> N
     assert "<title>Error: " in html
     assert '<a href="#id_email">Enter a valid email address.</a>' in html
     assert '<a href="#id_role">This field is required.</a>' in html
+
+
+def test_checkbox_lists_render_as_checkboxes_not_radios() -> None:
+    class Choices(forms.Form):
+        regions = forms.MultipleChoiceField(
+            choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+        )
+
+    html = str(Choices())
+
+    assert 'class="govuk-checkboxes__input"' in html
+    assert "govuk-radios" not in html

@@ -1,0 +1,420 @@
+"""Access administration pages: users, invitations, the access review and the audit trail.
+
+Views parse the request, check permission, call ``portal.access_admin.services`` and redirect
+(POST/redirect/GET); every change and its audit event happen in the service. These pages are
+not organisation-scoped, so a signed-in user without the right role gets 403, not 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.access import Action, can
+from portal.access_admin import services
+from portal.access_admin.forms import (
+    AcceptInvitationForm,
+    AddMembershipForm,
+    AuditFilterForm,
+    InviteForm,
+    UserSearchForm,
+)
+from portal.audit import AuditAction, AuditOutcome, record
+from portal.models import AuditEvent, Invitation, Membership, User
+
+View = Callable[..., HttpResponseBase]
+
+PAGE_SIZE = 50
+#: Users who have not signed in for this long are listed for the periodic access review.
+REVIEW_AFTER = timedelta(days=90)
+#: Cells a spreadsheet would run as a formula (CSV injection); such cells get a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = [
+    "occurred_at_utc", "actor_email", "action", "outcome", "organisation", "object_type",
+    "object_id", "request_id", "ip_address", "details",
+]  # fmt: skip
+
+
+def requires(action: Action) -> Callable[[View], View]:
+    """Let only users whose role allows ``action`` use the view; others get 403 (and an
+    ACCESS_DENIED audit event, because failed authorisation is a security event)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not can(request.user, action):
+                record(
+                    AuditAction.ACCESS_DENIED,
+                    request=request,
+                    outcome=AuditOutcome.DENIED,
+                    path=request.path,
+                )
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+manage_access_required = requires(Action.MANAGE_ACCESS)
+
+
+def _acting_user(request: HttpRequest) -> User:
+    # The decorators above guarantee a signed-in user; this narrows the type for the services.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _paginate(request: HttpRequest, items: QuerySet[Any]) -> dict[str, Any]:
+    """Context for ``access_admin/includes/pagination.html``: the page and its page links."""
+    page: Page[Any] = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+    }
+
+
+def _users_with_status() -> QuerySet[User]:
+    """Users with what the lists show: their roles and scopes, and whether they have an
+    authenticator app (``has_mfa``), fetched in a fixed number of queries."""
+    memberships = Membership.objects.select_related("local_authority", "region", "granted_by")
+    return User.objects.prefetch_related(Prefetch("memberships", queryset=memberships)).annotate(
+        has_mfa=Exists(
+            Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        )
+    )
+
+
+# --- Users ---------------------------------------------------------------------------------
+
+
+@require_GET
+@manage_access_required
+def users(request: HttpRequest) -> HttpResponse:
+    """Everyone with an account, with their roles, MFA status and last sign-in."""
+    form = UserSearchForm(request.GET)
+    found = form.filter(_users_with_status().order_by("full_name", "email"))
+    return render(request, "access_admin/users.html", {"form": form, **_paginate(request, found)})
+
+
+@require_http_methods(["GET", "POST"])
+@manage_access_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One user's details and roles; POST adds a role."""
+    person = get_object_or_404(_users_with_status(), pk=pk)
+    form = AddMembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant(
+                person, form.cleaned_data["role"], form.scope, _acting_user(request), request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{person} has been given the new role")
+            return redirect("access_admin:user_detail", pk=person.pk)
+    context = {
+        "person": person,
+        "form": form,
+        "is_self": person.pk == request.user.pk,
+        "invitation": person.invitations.filter(accepted_at__isnull=False).first(),
+    }
+    return render(request, "access_admin/user_detail.html", context)
+
+
+@require_POST
+@manage_access_required
+def remove_membership(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Take one role away from a user."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_pk, user_id=pk
+    )
+    _run(
+        request,
+        services.remove_membership,
+        membership,
+        f"{membership.get_role_display()} ({membership.scope_label}) has been removed "
+        f"from {membership.user}",
+    )
+    return redirect("access_admin:user_detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@manage_access_required
+def deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for confirmation (GET), then deactivate the user and end their sessions (POST)."""
+    person = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        _run(request, services.deactivate, person, f"{person} has been deactivated and signed out")
+        return redirect("access_admin:user_detail", pk=pk)
+    if person.pk == request.user.pk or not person.is_active:
+        # Nothing to confirm: say why on the user's page instead.
+        messages.error(
+            request,
+            "You cannot deactivate your own account"
+            if person.pk == request.user.pk
+            else f"{person} is already deactivated",
+        )
+        return redirect("access_admin:user_detail", pk=pk)
+    return render(request, "access_admin/deactivate.html", {"person": person})
+
+
+@require_POST
+@manage_access_required
+def reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a deactivated user sign in again."""
+    person = get_object_or_404(User, pk=pk)
+    _run(request, services.reactivate, person, f"{person} has been reactivated")
+    return redirect("access_admin:user_detail", pk=pk)
+
+
+@require_GET
+@manage_access_required
+def access_review(request: HttpRequest) -> HttpResponse:
+    """Active users who have not signed in for 90 days, or who never signed in and were
+    invited (or had their account created) more than 90 days ago: candidates to deactivate."""
+    cutoff = timezone.now() - REVIEW_AFTER
+    stale = (
+        _users_with_status()
+        .filter(is_active=True)
+        .annotate(invited_at=Coalesce(Min("invitations__created_at"), "date_joined"))
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, invited_at__lt=cutoff))
+        .order_by("last_login", "invited_at")
+    )
+    return render(
+        request,
+        "access_admin/access_review.html",
+        {"review_days": REVIEW_AFTER.days, **_paginate(request, stale)},
+    )
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@manage_access_required
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite someone to a role and scope; they get an email with a single-use link."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.invite(
+                data["email"],
+                data["full_name"],
+                data["role"],
+                list(data["local_authorities"]),
+                list(data["regions"]),
+                _acting_user(request),
+                request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"An invitation has been sent to {data['email']}")
+            return redirect("access_admin:invitations")
+    return render(
+        request,
+        "govuk/form_page.html",
+        {
+            "form": form,
+            "title": "Invite a user",
+            "lead": "They will get an email with a link that works once, for 7 days. "
+            "They choose their own password and must set up an authenticator app.",
+            "button": "Send invitation",
+        },
+    )
+
+
+@require_GET
+@manage_access_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Every invitation, newest first, with its status and scope."""
+    listed = Invitation.objects.select_related("invited_by").prefetch_related(
+        "local_authorities", "regions"
+    )
+    context = _paginate(request, listed)
+    context["rows"] = [
+        (inv, services.scope_description(inv.role, inv.local_authorities.all(), inv.regions.all()))
+        for inv in context["page_obj"]
+    ]
+    return render(request, "access_admin/invitations.html", context)
+
+
+@require_POST
+@manage_access_required
+def resend(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    """Email a fresh link; the old one stops working."""
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    _run(
+        request,
+        services.resend,
+        invitation,
+        f"A new invitation has been sent to {invitation.email}",
+    )
+    return redirect("access_admin:invitations")
+
+
+@require_POST
+@manage_access_required
+def revoke(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    """Stop an invitation's link working."""
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    _run(
+        request,
+        services.revoke,
+        invitation,
+        f"The invitation to {invitation.email} has been revoked",
+    )
+    return redirect("access_admin:invitations")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: the invited person names themselves and chooses a password, is
+    signed in, and goes on to set up their authenticator app."""
+    if request.user.is_authenticated:
+        # Accepting while signed in as someone else would mix two people's sessions.
+        return render(request, "access_admin/accept_signed_in.html")
+    invitation = Invitation.find_pending(token)
+    if invitation is None:
+        return render(request, "access_admin/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept(
+                invitation, form.cleaned_data["full_name"], form.cleaned_data["password"], request
+            )
+        except ValidationError:
+            return render(request, "access_admin/invitation_invalid.html", status=404)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # They chose their password in this very request: tell allauth they have just
+        # authenticated with it, so setting up the authenticator app (which allauth guards
+        # with re-authentication) does not ask for it again straight away.
+        reauthenticate_by_password(request)
+        return redirect("mfa_activate_totp")
+    scope = services.scope_description(
+        invitation.role, invitation.local_authorities.all(), invitation.regions.all()
+    )
+    return render(
+        request,
+        "govuk/form_page.html",
+        {
+            "form": form,
+            "title": "Create your account",
+            "lead": (
+                f"{services.describe_inviter(invitation)} has invited {invitation.email} to use "
+                f"this service as {invitation.get_role_display()}, with access to {scope}. "
+                "After you create your account you will set up an authenticator app."
+            ),
+            "button": "Create account",
+        },
+    )
+
+
+# --- Audit trail ---------------------------------------------------------------------------
+
+
+@require_GET
+@requires(Action.VIEW_AUDIT)
+def audit(request: HttpRequest) -> HttpResponse:
+    """The audit trail, newest first, filtered by the GET form and paginated."""
+    form = AuditFilterForm(request.GET)
+    form.is_valid()  # invalid filters are shown as errors and the valid ones still apply
+    events = form.filter(AuditEvent.objects.all())
+    return render(request, "access_admin/audit.html", {"form": form, **_paginate(request, events)})
+
+
+@require_GET
+@requires(Action.VIEW_AUDIT)
+def audit_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered audit trail as CSV, streamed so a long trail never sits in memory.
+    Downloading the trail is itself audited."""
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return redirect(f"{reverse('access_admin:audit')}?{request.GET.urlencode()}")
+    events = form.filter(AuditEvent.objects.all())
+    record(
+        AuditAction.EXPORT,
+        request=request,
+        object_type="audit_trail",
+        rows=events.count(),
+        filters={k: str(v) for k, v in form.cleaned_data.items() if v},
+    )
+    response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
+    filename = f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the formatted CSV line straight back, so rows
+    are streamed one at a time instead of building the whole file."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for event in events.iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                csv_safe(value)
+                for value in (
+                    event.occurred_at.astimezone(UTC).isoformat(),
+                    event.actor_email,
+                    event.action,
+                    event.outcome,
+                    event.organisation,
+                    event.object_type,
+                    event.object_id,
+                    event.request_id,
+                    event.ip_address or "",
+                    json.dumps(event.details, sort_keys=True),
+                )
+            ]
+        )
+
+
+def csv_safe(value: str) -> str:
+    """Prefix a cell a spreadsheet would treat as a formula with a quote, so it shows as text."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _run(request: HttpRequest, change: Callable[..., Any], target: Any, success: str) -> None:
+    """Call a service that changes ``target`` as the signed-in user, and tell them how it went:
+    the success message, or the service's reason for refusing."""
+    try:
+        change(target, _acting_user(request), request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
