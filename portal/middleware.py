@@ -71,6 +71,8 @@ class RequireMFAMiddleware:
         "mfa_download_recovery_codes",
         "account_logout",
         "account_reauthenticate",
+        "session:extend",
+        "session:timed_out",
     )
 
     def __init__(self, get_response: Handler) -> None:

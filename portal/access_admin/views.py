@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
-from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
@@ -310,10 +309,6 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError:
             return render(request, "access_admin/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        # They chose their password in this very request: tell allauth they have just
-        # authenticated with it, so setting up the authenticator app (which allauth guards
-        # with re-authentication) does not ask for it again straight away.
-        reauthenticate_by_password(request)
         return redirect("mfa_activate_totp")
     scope = services.scope_description(
         invitation.role, invitation.local_authorities.all(), invitation.regions.all()

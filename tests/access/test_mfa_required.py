@@ -34,11 +34,8 @@ def test_they_can_reach_the_setup_page_and_sign_out(
         reverse("account_login"), {"login": personas["no_mfa"].email, "password": PASSWORD}
     )
     assert signed_in.headers["Location"] == "/"  # then the middleware sends them on to set-up
-    # allauth asks for the password again before any change to authenticators.
-    confirm = client.get(reverse("mfa_activate_totp"))
-    assert confirm.headers["Location"].startswith(reverse("account_reauthenticate"))
-    client.post(confirm.headers["Location"], {"password": PASSWORD})
 
+    # Just signed in with their password, so no "confirm it's you" before the first set-up.
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
@@ -57,3 +54,18 @@ def test_signed_in_pages_are_never_stored(client: Client, personas: dict[str, An
 
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["X-Request-ID"]
+
+
+def test_setting_up_an_authenticator_later_asks_for_the_password_again(
+    client: Client, personas: dict[str, Any]
+) -> None:
+    from portal.middleware import SESSION_STARTED_KEY
+
+    client.post(reverse("account_login"), {"login": personas["no_mfa"].email, "password": PASSWORD})
+    session = client.session
+    session[SESSION_STARTED_KEY] -= 11 * 60  # signed in more than 10 minutes ago
+    session.save()
+
+    response = client.get(reverse("mfa_activate_totp"))
+
+    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))

@@ -33,6 +33,8 @@ PUBLIC_VIEWS = {
     "admin:login",
     # invitation links and the "you have been signed out" page
     "access_admin:accept", "session:timed_out",
+    # answers 401 itself (the timeout warning's script must not follow a redirect)
+    "session:extend",
 }  # fmt: skip
 
 ROLES = ["lead", "viewer", "other_lead", "case_lead", "risl", "analyst", "access_admin"]
