@@ -66,11 +66,11 @@ def make_user(
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+def totp_code(secret: str | None = None, offset: int = 0) -> str:
     """The current one-time code for ``secret`` (``offset`` in 30-second steps)."""
     from allauth.mfa.totp.internal.auth import hotp_value
 
-    return format(hotp_value(secret, int(time.time()) // 30 + offset), "06d")
+    return format(hotp_value(secret or TOTP_SECRET, int(time.time()) // 30 + offset), "06d")
 
 
 @pytest.fixture

@@ -1,0 +1,73 @@
+"""End to end in headless Chromium: an access admin invites a data lead; the invitee sets a
+password, is forced through authenticator set-up (codes generated here from the secret the
+page shows), cannot reach anything before that, signs out and back in with a code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from tests.conftest import PASSWORD, screenshot, totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NEW_PASSWORD = "tangerine-orbit-ladder-42"
+
+
+def sign_in(page: Any, email: str, password: str, secret: str | None = None) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(secret) if secret else totp_code())
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_an_invited_user_must_set_up_an_authenticator_before_anything_else(
+    page: Any, personas: dict[str, Any]
+) -> None:
+    # The access admin invites a new Barnsley data lead through the pages.
+    sign_in(page, personas["access_admin"].email, PASSWORD)
+    page.goto("/access/invite/")
+    page.get_by_label("Email address").fill("newlead@barnsley.example.org")
+    page.get_by_label("Full name").fill("Nia Newlead")
+    page.get_by_label("LA data lead").check()
+    page.get_by_label("Barnsley").check()
+    page.get_by_role("button", name=re.compile("Send invitation|Invite|Continue")).click()
+    assert "newlead@barnsley.example.org" in page.content()
+    page.context.clear_cookies()  # the invitee opens the link in their own browser
+
+    # The invitee follows the link from the email.
+    body = mail.outbox[-1].body
+    link = re.search(r"https?://\S+/access/invitations/accept/\S+/", body)
+    assert link, body
+    page.goto(link.group(0))
+    screenshot(page, "invitation-accept")
+    page.get_by_label("Create a password").fill(NEW_PASSWORD)
+    page.get_by_label("Confirm your password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name=re.compile("Continue|Create|Accept")).click()
+
+    # Signed in, but every page leads to authenticator set-up until it is done.
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    for path in ("/", "/accounts/sessions/", "/access/"):
+        page.goto(path)
+        assert page.url.endswith("/accounts/2fa/totp/activate/"), path
+    screenshot(page, "totp-setup")
+    page.get_by_text("I cannot scan the QR code").click()
+    secret = page.locator("#authenticator_secret").inner_text().strip()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Continue").click()
+    assert "/accounts/2fa/totp/activate/" not in page.url
+
+    # Signs out, and back in with password and a fresh code from the same secret.
+    page.goto("/accounts/logout/")
+    page.get_by_role("button", name="Sign out").click()
+    page.context.clear_cookies()
+    sign_in(page, "newlead@barnsley.example.org", NEW_PASSWORD, secret=secret)
+    page.goto("/accounts/sessions/")
+    assert page.url.endswith("/accounts/sessions/")
+    assert "Your account" in page.content()
+    screenshot(page, "signed-in-with-totp")
