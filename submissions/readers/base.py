@@ -230,6 +230,12 @@ def canonical_frame(name: str, columns: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _shorten(value: str, limit: int = 80) -> str:
+    """Quote at most ``limit`` characters of a cell: a finding must stay readable even when a
+    cell holds megabytes."""
+    return value if len(value) <= limit else f"{value[: limit - 1]}…"
+
+
 def findings_for(
     mask: pd.Series,
     df: pd.DataFrame,
@@ -258,7 +264,7 @@ def findings_for(
         children = [""] * len(hit)
     if values is not None and "{value}" in message:
         raw = values.loc[mask.to_numpy()] if len(values) == len(df) else values
-        texts = [message.format(value=v) for v in raw.fillna("").astype(str).str.strip()]
+        texts = [message.format(value=_shorten(v)) for v in raw.fillna("").astype(str).str.strip()]
     else:
         texts = [message] * len(hit)
     return [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["clean_codes", "parse_dates", "parse_flags", "parse_ints"]
+__all__ = ["clean_codes", "clean_ids", "parse_dates", "parse_flags", "parse_ints"]
 
 # Plain pattern strings (no compiled objects, no \s) let pandas use pyarrow's regex engine
 # instead of Python's re: about 3x faster on a code column.
@@ -24,6 +24,14 @@ def clean_codes(raw: pd.Series) -> pd.Series:
     s = raw.astype("string").str.strip()
     s = s.str.replace(_ANNEX_A_PREFIX, "", regex=True)
     s = s.str.replace(_TRAILING_ZERO, "", regex=True).str.upper()
+    return s.mask(s == "")
+
+
+def clean_ids(raw: pd.Series) -> pd.Series:
+    """Child identifiers: trimmed, blank -> <NA>, and a numeric id that Excel turned into a
+    float (``566910.0``) back to ``566910``. Case is kept: identifiers are the LA's own."""
+    s = raw.astype("string").str.strip()
+    s = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     return s.mask(s == "")
 
 
@@ -47,7 +55,9 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         if not todo.any():
             break
         parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        # datetime64[ns] holds years 1678-2261 only; a year outside (a typo such as 3024)
+        # is unreadable, never an exception.
+        ok = parsed.notna() & parsed.dt.year.between(1678, 2261)
         result.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
         todo.loc[parsed.index[ok]] = False
     two_digit = todo & s.str.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", na=False)

@@ -82,3 +82,21 @@ def test_findings_for_visits_only_flagged_rows_and_fills_the_value() -> None:
         "code": "DATE_FORMAT", "severity": "error", "file": "f.csv", "location": "line 3",
         "child_id": "", "field": "DOB", "message": "DOB '31/02/2024' is not a date.",
     }  # fmt: skip
+
+
+def test_findings_quote_at_most_80_characters_of_a_cell() -> None:
+    import pandas as pd
+
+    from submissions.canonical import Severity
+    from submissions.readers.base import findings_for
+
+    df = pd.DataFrame({"_file": ["a.csv"], "_location": ["line 2"], "child_id": ["C1"]})
+    values = pd.Series(["x" * 2_000_000])
+
+    (finding,) = findings_for(
+        pd.Series([True]), df, code="DATE_FORMAT", severity=Severity.ERROR, field="DOB",
+        message="DOB '{value}' is not a date.", values=values,
+    )  # fmt: skip
+
+    assert len(finding.message) < 120
+    assert finding.message.endswith("…' is not a date.")
