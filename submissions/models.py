@@ -1,0 +1,187 @@
+"""Submissions: one LA's upload (or API push) of extracts, its files, and what checking found.
+
+A submission moves through ``Submission.Status`` only inside the guarded functions in
+``submissions.services`` (lock the row, check the state, change it, audit). Workers find the
+row by id and claim it with a conditional update, so a task delivered twice does nothing the
+second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.access import OrgScopedQuerySet
+
+
+class SubmissionQuerySet(OrgScopedQuerySet["Submission"]):
+    la_field = "local_authority"
+
+
+class Submission(models.Model):
+    """An extract sent by a local authority, from upload to acceptance (or failure)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        CHECKING = "checking", "Checking files"
+        VALIDATING = "validating", "Validating"
+        READY = "ready", "Ready to accept"
+        HAS_ERRORS = "has_errors", "Has errors"
+        ACCEPTED = "accepted", "Accepted"
+        SUPERSEDED = "superseded", "Superseded"
+        FAILED = "failed", "Failed"
+
+    #: States a worker is (or should be) busy with: the reconciler re-queues stale ones.
+    WORKING = (Status.RECEIVED, Status.CHECKING, Status.VALIDATING)
+    #: Validation finished: the report can be read.
+    CHECKED = (Status.READY, Status.HAS_ERRORS, Status.ACCEPTED, Status.SUPERSEDED)
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        API = "api", "API"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    local_authority = models.ForeignKey(
+        "portal.LocalAuthority", on_delete=models.PROTECT, related_name="submissions"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.UPLOAD)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    as_of = models.DateField("extract date", help_text="The date the extract was taken (C1).")
+    coverage_start = models.DateField(
+        null=True, blank=True, help_text="The date from which the extract is complete (C0)."
+    )
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done (0-100).")
+    progress_message = models.CharField(max_length=200, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    formats = models.JSONField(default=list, blank=True)
+    row_counts = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    query_count = models.PositiveIntegerField(default=0)
+    validated_at = models.DateTimeField(null=True, blank=True)
+
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
+    )
+    indicators_computed_at = models.DateTimeField(null=True, blank=True)
+    raw_files_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+        constraints = [
+            # At most one accepted submission per LA: the one the dashboards read.
+            models.UniqueConstraint(
+                fields=["local_authority"],
+                condition=Q(status="accepted"),
+                name="one_accepted_submission_per_la",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.local_authority} extract of {self.as_of:%d %B %Y} ({self.get_status_display()})"
+        )
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in self.WORKING
+
+    @property
+    def is_checked(self) -> bool:
+        return self.status in self.CHECKED
+
+
+class SubmissionFileQuerySet(OrgScopedQuerySet["SubmissionFile"]):
+    la_field = "submission__local_authority"
+
+
+class SubmissionFile(models.Model):
+    """One uploaded file, stored encrypted under a random name.
+
+    ``display_name`` is what the user called it: shown on pages and in findings, never used in
+    a path. ``wrapped_key`` is the file's own data key, encrypted with the master key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    display_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    wrapped_key = models.BinaryField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def storage_name(self) -> str:
+        return self.id.hex
+
+
+class ValidationFinding(models.Model):
+    """One finding of a submission's check, located in the user's own file."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "Error"
+        QUERY = "query", "Query"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="findings")
+    code = models.CharField(max_length=40)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    file = models.CharField(max_length=255, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    child_id = models.CharField(max_length=64, blank=True)
+    field = models.CharField(max_length=64, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["submission", "severity", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location}"
+
+
+class QueryExplanation(models.Model):
+    """A data lead's note explaining the queries of one rule in one submission."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="explanations"
+    )
+    code = models.CharField(max_length=40)
+    note = models.TextField()
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    explained_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "code"], name="one_explanation_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"Explanation of {self.code}"
