@@ -366,6 +366,35 @@ def _read_all(
     return results, findings
 
 
+_REFERRAL_CHILDREN = ("assessment", "cin_plan", "s47_enquiry", "cp_plan")
+
+
+def _drop_census_overlaps(results: list[ReaderResult]) -> None:
+    """Several CIN censuses sent together (one per collection year) repeat every episode that
+    was open across a census date. Keep each episode from the latest census that has it: that
+    census knew more (its closure, its later plans), and counting both would duplicate it.
+    An episode is the same when child and referral date match."""
+    censuses = sorted(
+        (r for r in results if r.format is Format.CIN_XML and "referral" in r.tables),
+        key=lambda r: r.reference_date or date.min,
+        reverse=True,
+    )
+    seen: set[tuple[str, object]] = set()
+    for result in censuses:
+        referrals = result.tables["referral"]
+        keys = list(zip(referrals["child_id"], referrals["referral_date"], strict=True))
+        repeated = pd.Series([k in seen for k in keys], index=referrals.index, dtype=bool)
+        seen.update(keys)
+        if not repeated.any():
+            continue
+        dropped = set(referrals.loc[repeated, "referral_id"].dropna())
+        result.tables["referral"] = referrals[~repeated]
+        for name in _REFERRAL_CHILDREN:
+            table = result.tables.get(name)
+            if table is not None and len(table):
+                result.tables[name] = table[~table["referral_id"].isin(dropped)]
+
+
 def _unique_ids(results: list[ReaderResult]) -> None:
     """Make record ids unique across files: when a file reuses ids another file already used
     (two CIN censuses both derive ``C1/R1``), suffix all of that file's record ids, and its
@@ -477,6 +506,7 @@ def read_files(
     if not files:
         findings.append(Finding("NO_FILES", Severity.ERROR, "No files were uploaded."))
     results = [r.result for r in read]
+    _drop_census_overlaps(results)
     _unique_ids(results)
     code, la_findings = _la_code(la_code, read)
 

@@ -78,7 +78,9 @@ def _load_schema() -> etree.XMLSchema:
     * ``Sex`` accepted in place of ``GenderCurrent`` (the name newer collections use, coded
       1/2/0/9 or M/F/U), so a newer file is not rejected for using the newer name;
     * ``PreProceedingsandFGDM`` (the 2026-27 module) accepted at the end of ``CINdetails``
-      without checking its content, which this service neither has a schema for nor maps.
+      without checking its content, which this service neither has a schema for nor maps;
+    * ``NumberOfPreviousCPP`` may be 0: the XSD says positiveInteger, but the DfE's own rule
+      8730 requires "greater than or equal to zero", and a first plan has no previous ones.
     """
     doc = etree.parse(str(SCHEMA_PATH), safe_xml_parser())
     root = doc.getroot()
@@ -98,6 +100,10 @@ def _load_schema() -> etree.XMLSchema:
         for code in ("1", "2", "0", "9", "M", "F", "U"):
             etree.SubElement(restriction, _XS + "enumeration", value=code)
         root.append(sex)
+
+    previous = root.find(f".//{_XS}element[@name='NumberOfPreviousCPP']")
+    if previous is not None:
+        previous.set("type", "xs:nonNegativeInteger")
 
     details = root.find(f"{_XS}complexType[@name='cindetailstype']/{_XS}sequence")
     if details is not None:

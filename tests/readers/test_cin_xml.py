@@ -309,3 +309,14 @@ def test_utf16_file_gets_the_save_as_utf8_finding(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_census_window_starts_on_the_1_april_before(reference: date, start: date) -> None:
     assert cin_xml.window_start(reference) == start
+
+
+def test_a_first_plan_may_have_no_previous_plans(tmp_path: Path) -> None:
+    # The XSD says positiveInteger, DfE rule 8730 says >= 0; a first plan has 0 previous.
+    plan = cin_cpp("2024-05-01", previous="0")
+    xml = cin_message(cin_child("C1", cin_details("2024-04-01", plan)))
+
+    result = cin_xml.read(write(tmp_path, "c.xml", xml), "c.xml")
+
+    assert result.tables["cp_plan"]["number_of_previous_cpp"].tolist() == [0]
+    assert [f for f in result.findings if f.code == "XSD"] == []

@@ -141,3 +141,30 @@ def test_no_files_is_unreadable() -> None:
 
     assert extract.unreadable
     assert [f.code for f in extract.findings] == ["NO_FILES"]
+
+
+def test_an_episode_in_several_censuses_is_kept_once_from_the_latest(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tests.readers.factories import cin_assessment
+
+    header_2024 = HEADER
+    header_2025 = HEADER.replace("2024-03-31", "2025-03-31").replace(">2024<", ">2025<")
+    open_then = cin_child("C1", cin_details("2024-02-01", cin_assessment("2024-02-02")))
+    closed_later = cin_child(
+        "C1",
+        cin_details("2024-02-01", cin_assessment("2024-02-02", "2024-02-20"),
+                    closure=("2024-05-01", "RC8")),
+        cin_details("2024-09-01"),
+    )  # fmt: skip
+    first = write(tmp_path, "cin_2024.xml", cin_message(open_then, header=header_2024))
+    second = write(tmp_path, "cin_2025.xml", cin_message(closed_later, header=header_2025))
+
+    extract = read_files([("cin_2024.xml", first), ("cin_2025.xml", second)])
+
+    referrals = extract.tables["referral"]
+    assert len(referrals) == 2
+    kept = referrals[referrals["referral_date"] == pd.Timestamp("2024-02-01")].iloc[0]
+    assert kept["closure_reason"] == "RC8"
+    assert kept["_file"] == "cin_2025.xml"
+    assert len(extract.tables["assessment"]) == 1
