@@ -18,7 +18,7 @@ ci:  ## what CI runs (needs PostgreSQL and Redis on 127.0.0.1)
 	bash .ci/run
 
 bench:  ## speed and memory benchmarks (not timed tests)
-	$(PY) scripts/bench.py
+	$(PY) -m benchmarks.run
 
 assets:  ## rebuild GOV.UK Frontend and Chart.js into portal/static (needs Node)
 	bash frontend/build.sh
