@@ -13,13 +13,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
-from submissions.management.commands import check_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path("/work/shared/data/samples")
@@ -109,7 +106,10 @@ def test_json_has_exactly_the_documented_shape(faulty_903: list[Path]) -> None:
     assert document["la"] == "201"
     assert document["as_of"] == "2025-03-31"
     assert document["formats"] == ["ssda903_csv"]
-    assert document["indicators"] == []
+    # A 903-only extract: the CIN indicators have no data; the row shape is fixed.
+    assert {r["status"] for r in document["indicators"] if r["id"] == "rereferral_12m"} == {
+        "no_data"
+    }
     keys = ["code", "severity", "file", "location", "child_id", "field", "message"]
     assert all(list(f) == keys for f in document["findings"])
     assert {
@@ -123,15 +123,30 @@ def test_json_has_exactly_the_documented_shape(faulty_903: list[Path]) -> None:
     } in document["findings"]
 
 
-def test_the_indicators_hook_fills_the_json(
-    clean_903: list[Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def indicators(extract: Any) -> list[dict[str, Any]]:
-        return [{"indicator": "cla_missing_pct", "children": len(extract.tables["child"])}]
+def test_the_json_has_every_indicator_series_with_statuses(tmp_path: Path) -> None:
+    from datetime import date
 
-    monkeypatch.setattr(check_extract, "INDICATORS_HOOK", indicators)
-    _, out = run(*map(str, clean_903), *PERIOD, "--json")
-    assert json.loads(out)["indicators"] == [{"indicator": "cla_missing_pct", "children": 1}]
+    from indicators.registry import REGISTRY
+    from submissions.generator.model import generate
+    from submissions.generator.writers import write_extract
+
+    extract = generate("370", date(2023, 4, 1), date(2026, 3, 31), children=800, seed=2)
+    paths = [p for ps in write_extract(extract, tmp_path, ["cin", "903"]).values() for p in ps]
+
+    _, out = run(*map(str, paths), "--la", "370", "--json")
+    rows = json.loads(out)["indicators"]
+
+    assert {r["id"] for r in rows} == set(REGISTRY)
+    assert set(rows[0]) == {"id", "period_start", "period_end", "numerator", "denominator",
+                            "value", "status"}  # fmt: skip
+    last = {r["id"]: r for r in rows if r["period_end"] == "2026-03-31"}
+    assert all(r["status"] == "ok" for r in last.values()), last
+    first = {r["id"]: r for r in rows if r["period_end"] == "2024-03-31"}
+    # No look-back before April 2023: the first year's repeat and re-referral figures cannot
+    # be computed, and say so rather than showing 0.
+    assert first["rereferral_12m"]["status"] == "insufficient_history"
+    assert first["rereferral_12m"]["value"] is None
+    assert first["cpp_open_2yrs"]["status"] == "ok"
 
 
 def test_the_text_listing_is_capped_per_rule(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ read (a path that does not exist, nothing readable in the files) or the argument
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from submissions.canonical import Extract, Finding, Format, Severity
 from submissions.readers import read_files
 from submissions.rules import YEARS, resolve_year, run_rules
-
-#: Computes indicator values for the report (``{"indicators": [...]}`` in ``--json``). Set by
-#: the indicators app once its calculators exist; until then the list is empty.
-INDICATORS_HOOK: Callable[[Extract], list[dict[str, Any]]] | None = None
 
 #: Findings listed per rule in the text report; ``--json`` always has every finding.
 TEXT_LIMIT = 20
@@ -204,9 +200,10 @@ class Command(BaseCommand):
             findings += run_rules(extract, year)
 
         if options["json"]:
-            indicators = (
-                INDICATORS_HOOK(extract) if INDICATORS_HOOK and not extract.unreadable else []
-            )
+            # Imported here: the text report needs no calculators (or pandas start-up for them).
+            from indicators.checker import indicator_rows
+
+            indicators = [] if extract.unreadable else indicator_rows(extract)
             self.stdout.write(as_json(extract, findings, indicators))
         else:
             self.stdout.write(as_text(extract, findings, [p.name for p in paths], year))
