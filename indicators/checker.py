@@ -60,4 +60,4 @@ def indicator_rows(extract: Extract) -> list[dict[str, Any]]:
     columns = ["indicator_id", "period_start", "period_end", "numerator", "denominator",
                "value", "status"]  # fmt: skip
     rows = frame[columns].rename(columns={"indicator_id": "id"}).to_dict("records")
-    return [{key: _plain(value) for key, value in row.items()} for row in rows]
+    return [{str(key): _plain(value) for key, value in row.items()} for row in rows]

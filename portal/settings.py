@@ -159,6 +159,41 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
+# --- Uploaded files and the submission pipeline -------------------------------------------
+def _debug_file_key(secret_key: str) -> str:
+    """A file-encryption key derived from SECRET_KEY, so the embedded default works with no
+    set-up. Only ever used with DEBUG on: production must set FILE_ENCRYPTION_KEY (checked by
+    ``submissions.checks``), so rotating SECRET_KEY never makes stored files unreadable."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"csc file encryption")
+    return base64.b64encode(hkdf.derive(secret_key.encode())).decode()
+
+
+# Master key (base64 of 32 random bytes) that wraps each uploaded file's own data key.
+FILE_ENCRYPTION_KEY = env.str(
+    "FILE_ENCRYPTION_KEY", default=_debug_file_key(SECRET_KEY) if DEBUG else ""
+)
+# Encrypted uploads, under random names; outside STATIC_ROOT and the media folder, never served.
+UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
+UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=200 * 1000 * 1000)
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
+RAW_FILE_RETENTION_DAYS = env.int("RAW_FILE_RETENTION_DAYS", default=30)
+SUBMISSION_MAX_ATTEMPTS = env.int("SUBMISSION_MAX_ATTEMPTS", default=3)
+# A submission in a working state this long is stuck: its worker died. Must exceed
+# CELERY_TASK_TIME_LIMIT (checked), so a task that is still running is never taken over.
+SUBMISSION_STUCK_AFTER_MINUTES = env.float("SUBMISSION_STUCK_AFTER_MINUTES", default=40)
+# Every upload streams to a temporary file, capped per file while it streams.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_HANDLERS = ["submissions.storage.SizeLimitedUploadHandler"]
+# Links in emails (workers have no request to build them from).
+SERVICE_BASE_URL = env.str("SERVICE_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
