@@ -584,7 +584,7 @@ class Migration(migrations.Migration):
                     models.Q(
                         ("local_authority__isnull", False),
                         ("region__isnull", True),
-                        ("role__in", ["la_data_lead", "la_viewer", "dfe_case_lead"]),
+                        ("role__in", ["dfe_case_lead", "la_data_lead", "la_viewer"]),
                     ),
                     models.Q(
                         ("local_authority__isnull", True),

@@ -76,9 +76,10 @@ UNSCOPED_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.ACCESS_ADMIN})
 
 
 def _scope_constraint() -> Q:
-    la_roles = [r.value for r in LA_SCOPED_ROLES]
-    region_roles = [r.value for r in REGION_SCOPED_ROLES]
-    unscoped = [r.value for r in UNSCOPED_ROLES]
+    # Sorted: a frozenset's order changes between processes, and the migration must not.
+    la_roles = sorted(r.value for r in LA_SCOPED_ROLES)
+    region_roles = sorted(r.value for r in REGION_SCOPED_ROLES)
+    unscoped = sorted(r.value for r in UNSCOPED_ROLES)
     return (
         Q(role__in=la_roles, local_authority__isnull=False, region__isnull=True)
         | Q(role__in=region_roles, local_authority__isnull=True, region__isnull=False)
