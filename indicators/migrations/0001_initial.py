@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("portal", "0003_remove_membership_membership_scope_matches_role_and_more"),
+        ("portal", "0001_initial"),
         ("submissions", "0001_initial"),
     ]
 
