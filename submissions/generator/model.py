@@ -185,12 +185,14 @@ def generate(
     population: int | None = None,
     children: int | None = None,
     seed: int = 1,
+    clean: bool = False,
 ) -> Extract:
     """Simulate one LA's extract covering ``[start, end]`` (``end`` is the extract date).
 
     Size the LA by its 0-17 ``population`` or by the number of ``children`` wanted in the
     extract (about; see ``SIZES``). The same arguments always give the same tables.
-    Child identifiers look like ``LA370C000123``.
+    Child identifiers look like ``LA370C000123``. ``clean`` leaves out the deliberate
+    data-quality errors (overlapping child protection plans), so the extract can be accepted.
     """
     if end <= start:
         raise ValueError("end must be after start")
@@ -199,7 +201,7 @@ def generate(
     if population is None:
         assert children is not None
         population = population_for_children(children, (end - start).days / _YEAR)
-    sim = _Simulation(np.random.default_rng(seed), population, _day(start), _day(end))
+    sim = _Simulation(np.random.default_rng(seed), population, _day(start), _day(end), clean=clean)
     tables = sim.run(la_code)
     return Extract(tables=tables, la_code=la_code, as_of=end, coverage_start=start)
 
@@ -342,8 +344,14 @@ class _Referrals:
 class _Simulation:
     """One run: cohorts, their referral chains, care, missing episodes, canonical tables."""
 
-    def __init__(self, rng: np.random.Generator, population: int, w0: float, w1: float):
+    def __init__(
+        self, rng: np.random.Generator, population: int, w0: float, w1: float, *, clean: bool
+    ):
         self.rng = rng
+        # The rare overlapping (transfer-in) plan is a real data-quality error (DfE 8940); a
+        # clean extract, which can be accepted, has none. The random draw is made either way so
+        # everything else stays identical for the seed.
+        self.overlap_rate = 0.0 if clean else 0.015
         self.pop10k = population / 10_000
         self.w0 = w0
         self.w1 = w1
@@ -505,7 +513,7 @@ class _Simulation:
         dur = 7 + _gamma(rng, n, 2.0, 300)  # d5 duration bands: 2.3% open plans are 2y+
         cpp_start[plan] = icpc[plan]
         cpp_end[plan] = (cpp_start + dur)[plan]
-        overlap = plan & (rng.random(n) < 0.015)
+        overlap = plan & (rng.random(n) < self.overlap_rate)
         cpp2_start[overlap] = (cpp_start + 1 + np.floor(rng.random(n) * 0.5 * dur))[overlap]
         cpp2_end[overlap] = (cpp_end + 1 + _gamma(rng, n, 2.0, 40))[overlap]
         again = plan & (rng.random(n) < 0.10)

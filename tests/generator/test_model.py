@@ -224,3 +224,18 @@ def test_sizing_arguments() -> None:
         generate(LA, END, START, population=1000)
     one_year = generate(LA, date(2025, 4, 1), END, population=20_000, seed=3)
     assert 0 < len(one_year.tables["child"]) < 20_000
+
+
+def test_a_clean_extract_has_no_overlapping_plans() -> None:
+    from datetime import date
+
+    from submissions.generator.model import generate
+
+    extract = generate(
+        "370", date(2023, 4, 1), date(2026, 3, 31), children=3_000, seed=5, clean=True
+    )
+    plans = extract.tables["cp_plan"].sort_values(["child_id", "start_date"])
+    previous_end = plans.groupby("child_id")["end_date"].shift()
+    overlapping = plans["start_date"] < previous_end
+
+    assert not overlapping.any()

@@ -72,6 +72,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument(
+            "--clean",
+            action="store_true",
+            help="Leave out the deliberate data-quality errors, so the extract can be accepted.",
+        )
+        parser.add_argument(
             "--formats",
             default=",".join(FORMATS),
             help=f"Comma-separated, from {', '.join(FORMATS)} (default: all).",
@@ -102,7 +107,7 @@ class Command(BaseCommand):
         )
 
         began = time.perf_counter()
-        extract = generate(la, start, end, seed=options["seed"], **size)
+        extract = generate(la, start, end, seed=options["seed"], clean=options["clean"], **size)
         simulated = time.perf_counter() - began
         self.stdout.write(
             f"LA {la}, {start} to {end}, seed {options['seed']}: "
