@@ -938,6 +938,11 @@ class _Simulation:
         hi = np.fmin(refs.cin_end[m], self.w1 + 60)
         ok = hi > lo
         m, lo, hi = m[ok], lo[ok], hi[ok]
+        if not len(m):  # a small LA may have no short breaks in the window
+            empty = np.array([], dtype=object)
+            return {"child": refs.child[m], "start": np.array([], dtype=float),
+                    "end": np.array([], dtype=float), "rne": empty, "ls": empty,
+                    "place": empty, "rec": empty}  # fmt: skip
         v4 = rng.random(len(m)) < 0.3
         gap_mean = np.where(v4, 300.0, 35.0)
         cap = np.ceil((hi - lo) / np.where(v4, 150.0, 15.0)).astype(np.int64) + 2

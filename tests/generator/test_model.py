@@ -239,3 +239,14 @@ def test_a_clean_extract_has_no_overlapping_plans() -> None:
     overlapping = plans["start_date"] < previous_end
 
     assert not overlapping.any()
+
+
+@pytest.mark.parametrize("seed", [3, 5, 6])
+def test_a_tiny_la_without_short_breaks_still_generates(seed: int) -> None:
+    from datetime import date
+
+    from submissions.generator.model import generate
+
+    extract = generate("370", date(2023, 4, 1), date(2026, 3, 31), children=200, seed=seed)
+
+    assert len(extract.tables["child"]) > 0

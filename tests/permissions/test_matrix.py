@@ -35,6 +35,9 @@ PUBLIC_VIEWS = {
     "access_admin:accept", "session:timed_out",
     # answers 401 itself (the timeout warning's script must not follow a redirect)
     "session:extend",
+    # the public dashboard of published figures
+    "dashboards:index", "dashboards:indicator", "dashboards:indicator_csv",
+    "dashboards:la_summary", "dashboards:la_summary_csv",
 }  # fmt: skip
 
 ROLES = ["lead", "viewer", "other_lead", "case_lead", "risl", "analyst", "access_admin"]
@@ -74,8 +77,23 @@ def test_every_view_is_public_by_allow_list_or_needs_sign_in() -> None:
 @pytest.fixture
 def samples(personas: dict[str, Any]) -> dict[str, str]:
     """Arguments for URLs with parameters: real objects, so a view gets past its 404."""
-    from portal.models import Invitation
+    from portal.models import Invitation, LocalAuthority
+    from submissions.models import Submission, SubmissionFile, ValidationFinding
 
+    # A Barnsley submission: Barnsley users may see it, Leeds users must get 404.
+    submission = Submission.objects.create(
+        local_authority=LocalAuthority.objects.get(code="370"),
+        created_by=personas["lead"],
+        as_of="2026-03-31",
+        status=Submission.Status.READY,
+    )
+    upload = SubmissionFile.objects.create(
+        submission=submission, display_name="episodes.csv", size=1, sha256="0" * 64,
+        wrapped_key=b"",
+    )  # fmt: skip
+    ValidationFinding.objects.create(
+        submission=submission, code="8675Q", severity="query", message="Check this."
+    )
     invitation = Invitation(
         email="x@example.org", role="la_viewer", invited_by=personas["access_admin"]
     )
@@ -88,7 +106,27 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
         "pk_uuid": str(invitation.pk),
         "object_id": str(personas["lead"].pk),
         "url": "nothing",
+        "submission_id": str(submission.pk),
+        "file_id": str(upload.pk),
+        "code": "8675Q",
     }
+
+
+
+
+def _submission_expectations(name: str, persona: str) -> set[int]:
+    """Barnsley's submission: its own users reach it; Leeds' users and access admins cannot
+    tell it exists (404); DfE roles can see Barnsley's dashboards but never validation
+    reports or raw files, which hold child identifiers (403)."""
+    if name == "submissions:history":
+        return {200} if persona in {"lead", "viewer", "other_lead"} else {403}
+    if name == "submissions:upload":
+        return {200} if persona in {"lead", "other_lead"} else {403}
+    if persona in {"lead", "viewer"}:
+        return {200, 302, 403, 405, 410}  # viewer: 403 on raw files; 410: blob not stored
+    if persona in {"other_lead", "access_admin"}:
+        return {404}
+    return {403}
 
 
 def expected_for(name: str, persona: str | None) -> set[int]:
@@ -100,6 +138,8 @@ def expected_for(name: str, persona: str | None) -> set[int]:
         return {200, 302, 404, 405}  # 302: e.g. sign-in page for a signed-in user; 404: bad key
     if persona is None:
         return {302}  # to the sign-in page (checked below)
+    if name.startswith("submissions:"):
+        return _submission_expectations(name, persona)
     if name.startswith("access_admin:"):
         # 405: a POST-only action refuses the GET before anything else happens.
         return {200, 302, 404, 405} if persona == "access_admin" else {403, 405}
@@ -129,7 +169,7 @@ def test_each_role_gets_only_what_it_may(
     client.force_login(personas[persona])
     failures = []
     for route, name, _ in ALL_URLS:
-        if name == "account_logout":
+        if name in {"account_logout", "session:timed_out"}:
             continue  # would end this client's session for the rest of the walk
         response = client.get(sample_path(route, samples))
         if response.status_code not in expected_for(name, persona):
