@@ -7,9 +7,11 @@ from django.http import HttpRequest
 def service(request: HttpRequest) -> dict[str, object]:
     """Values every page template needs: the service name, the phase banner and which
     navigation links this user may follow."""
-    from portal.access import can_manage_access
+    from portal.access import Action, can, can_manage_access
 
+    user = getattr(request, "user", None)
     return {
+        "can_view_submissions": can(user, Action.VIEW_REPORT) if user is not None else False,
         "service_name": settings.SERVICE_NAME,
         "service_phase": "Alpha",
         "can_manage_access": can_manage_access(request.user) if hasattr(request, "user") else False,

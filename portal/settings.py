@@ -159,24 +159,20 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
+
 # --- Uploaded files and the submission pipeline -------------------------------------------
-def _debug_file_key(secret_key: str) -> str:
-    """A file-encryption key derived from SECRET_KEY, so the embedded default works with no
-    set-up. Only ever used with DEBUG on: production must set FILE_ENCRYPTION_KEY (checked by
-    ``submissions.checks``), so rotating SECRET_KEY never makes stored files unreadable."""
+# Master key (base64 of 32 random bytes) that wraps each uploaded file's own data key.
+FILE_ENCRYPTION_KEY = env.str("FILE_ENCRYPTION_KEY", default="")
+if DEBUG and not FILE_ENCRYPTION_KEY:
+    # The embedded default derives one from SECRET_KEY so it works with no set-up. Production
+    # has no default (``submissions.checks``): there, files must outlive a SECRET_KEY rotation.
     import base64
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"csc file encryption")
-    return base64.b64encode(hkdf.derive(secret_key.encode())).decode()
-
-
-# Master key (base64 of 32 random bytes) that wraps each uploaded file's own data key.
-FILE_ENCRYPTION_KEY = env.str(
-    "FILE_ENCRYPTION_KEY", default=_debug_file_key(SECRET_KEY) if DEBUG else ""
-)
+    _hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"csc file encryption")
+    FILE_ENCRYPTION_KEY = base64.b64encode(_hkdf.derive(SECRET_KEY.encode())).decode()
 # Encrypted uploads, under random names; outside STATIC_ROOT and the media folder, never served.
 UPLOAD_DIR = Path(env.str("UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -84,6 +84,7 @@ def serve(args: list[str]) -> None:
     manage("migrate", "--no-input", "--verbosity", "0", environment=environment)
     manage("load_reference_data", environment=environment)
     manage("seed_demo", environment=environment)
+    manage("seed_demo_submissions", environment=environment)
     print(
         f"\n  The service is starting at http://127.0.0.1:{port}/\n"
         "  Sign in with one of the demo accounts listed above.\n"

@@ -22,6 +22,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Worker processes started by the tests inherit the run's folder through the environment.
 os.environ.setdefault("TEST_RUN_DIR", str(VAR_DIR / "test-runs" / str(os.getpid())))  # noqa: F405
 TEST_RUN_DIR = Path(os.environ["TEST_RUN_DIR"])
+TEST_RUN_DIR.mkdir(parents=True, exist_ok=True)
+# Uploads stored by tests stay in this run's folder too, unless a test points worker
+# processes at a folder of its own through the environment.
+if "UPLOAD_DIR" not in os.environ:
+    UPLOAD_DIR = TEST_RUN_DIR / "uploads"
+    UPLOAD_DIR.mkdir(mode=0o700, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_RUN_DIR / "db.sqlite3")}  # noqa: F405
 if CELERY_BROKER_URL == "filesystem://":  # noqa: F405

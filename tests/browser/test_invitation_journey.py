@@ -41,7 +41,7 @@ def test_an_invited_user_must_set_up_an_authenticator_before_anything_else(
     page.context.clear_cookies()  # the invitee opens the link in their own browser
 
     # The invitee follows the link from the email.
-    body = mail.outbox[-1].body
+    body = str(mail.outbox[-1].body)
     link = re.search(r"https?://\S+/access/invitations/accept/\S+/", body)
     assert link, body
     page.goto(link.group(0))

@@ -112,8 +112,6 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
     }
 
 
-
-
 def _submission_expectations(name: str, persona: str) -> set[int]:
     """Barnsley's submission: its own users reach it; Leeds' users and access admins cannot
     tell it exists (404); DfE roles can see Barnsley's dashboards but never validation

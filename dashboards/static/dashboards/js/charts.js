@@ -1,0 +1,260 @@
+// Charts for the public dashboard, drawn with Chart.js (window.Chart, loaded by a plain <script>
+// before this module).
+//
+// Every chart is an enhancement: the server renders a GOV.UK table of the same figures, a text
+// summary and the canvas's accessible name (role="img" + aria-label) beside it, so if this file
+// or Chart.js fails to load nothing is lost. Each <canvas data-chart="ID"> names the
+// {{ data|json_script:"ID" }} block holding its spec (built by dashboards.views.chart_spec):
+//
+//   { kind: 'line' | 'bar', labels: [...], series: [{ label, role, values: [number|null] }],
+//     highlight: index|null, reference: index|null, axisTitle,
+//     format: { prefix, suffix, decimals } }
+//
+// In a bar chart ``highlight`` is the selected area's bar and ``reference`` England's.
+//
+// The content security policy allows no inline scripts or style attributes. Data comes from the
+// non-executed JSON blocks; sizes are set through the CSSOM (element.style), which style-src
+// does not govern.
+//
+// Colour is never the only cue (WCAG 1.4.1): each series also has its own line dash and point
+// shape, lines carry their name at their last point, and the selected local authority's bar is
+// hatched, named in bold with a marker and labelled with its value.
+
+const Chart = window.Chart
+
+// GOV.UK palette colours with at least 3:1 contrast on white (WCAG 1.4.11).
+const TEXT = '#0b0c0c'
+const GRID = '#b1b4b6'
+const SERIES_STYLES = {
+  la: { colour: '#1d70b8', dash: [], point: 'circle', width: 4 },
+  region: { colour: '#912b88', dash: [2, 3], point: 'triangle', width: 3 },
+  england: { colour: '#0b0c0c', dash: [8, 4], point: 'rect', width: 3 },
+  neighbours: { colour: '#505a5f', dash: [12, 4, 2, 4], point: 'rectRot', width: 3 }
+}
+const BAR_COLOUR = '#505a5f'
+const HIGHLIGHT_COLOUR = '#1d70b8'
+const REFERENCE_COLOUR = '#0b0c0c'
+// The service's font stack (frontend/scss/app.scss); canvas text does not inherit CSS fonts.
+const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif'
+const BAR_HEIGHT_PX = 18
+const BAR_CHART_PADDING_PX = 80
+const LINE_LABEL_GAP_PX = 16
+// Below this width direct labels would squeeze the plot: the legend alone names the lines.
+const NARROW_PX = 600
+
+const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)')
+
+/** "22.6%", "£1,234", "67": a value as the tables show it. */
+function formatter (format) {
+  const numberFormat = new Intl.NumberFormat('en-GB', {
+    minimumFractionDigits: format.decimals,
+    maximumFractionDigits: format.decimals
+  })
+  return (value) => value === null || value === undefined
+    ? 'not available'
+    : `${format.prefix}${numberFormat.format(value)}${format.suffix}`
+}
+
+/** Diagonal white stripes over the highlight colour: the selected bar differs in texture too. */
+function hatch () {
+  const tile = document.createElement('canvas')
+  tile.width = tile.height = 8
+  const context = tile.getContext('2d')
+  context.fillStyle = HIGHLIGHT_COLOUR
+  context.fillRect(0, 0, 8, 8)
+  context.strokeStyle = '#ffffff'
+  context.lineWidth = 2
+  context.beginPath()
+  context.moveTo(0, 8)
+  context.lineTo(8, 0)
+  context.moveTo(-2, 2)
+  context.lineTo(2, -2)
+  context.moveTo(6, 10)
+  context.lineTo(10, 6)
+  context.stroke()
+  return context.createPattern(tile, 'repeat')
+}
+
+const LABEL_FONT = `bold 14px ${FONT_FAMILY}`
+
+function textWidth (text, font = LABEL_FONT) {
+  const context = document.createElement('canvas').getContext('2d')
+  context.font = font
+  return context.measureText(text).width
+}
+
+/** Direct labels: each line's name beside its last drawn point, nudged apart so none overlap. */
+const lineEndLabels = {
+  id: 'lineEndLabels',
+  afterDatasetsDraw (chart) {
+    const { ctx, chartArea } = chart
+    if (chart.width < NARROW_PX) return
+    const labels = []
+    chart.data.datasets.forEach((dataset, index) => {
+      const meta = chart.getDatasetMeta(index)
+      if (!chart.isDatasetVisible(index)) return
+      const last = meta.data.findLast((point) => !point.skip)
+      if (last) labels.push({ text: dataset.label, colour: dataset.borderColor, x: last.x, y: last.y })
+    })
+    labels.sort((a, b) => a.y - b.y)
+    labels.forEach((label, index) => {
+      if (index > 0) label.y = Math.max(label.y, labels[index - 1].y + LINE_LABEL_GAP_PX)
+    })
+    ctx.save()
+    ctx.font = LABEL_FONT
+    ctx.textBaseline = 'middle'
+    for (const label of labels) {
+      ctx.fillStyle = label.colour
+      ctx.fillText(label.text, Math.min(label.x + 8, chartArea.right + 8), label.y)
+    }
+    ctx.restore()
+  }
+}
+
+/** The selected local authority's value written at the end of its bar. */
+const highlightValueLabel = {
+  id: 'highlightValueLabel',
+  afterDatasetsDraw (chart, args, options) {
+    if (options.index === null || options.index === undefined) return
+    const bar = chart.getDatasetMeta(0).data[options.index]
+    const value = chart.data.datasets[0].data[options.index]
+    if (!bar || value === null) return
+    const { ctx } = chart
+    ctx.save()
+    ctx.font = LABEL_FONT
+    ctx.fillStyle = TEXT
+    ctx.textBaseline = 'middle'
+    ctx.fillText(options.format(value), bar.x + 6, bar.y)
+    ctx.restore()
+  }
+}
+
+function commonOptions (spec, format) {
+  return {
+    responsive: true,
+    animation: reducedMotion.matches ? false : { duration: 400 },
+    plugins: {
+      legend: {
+        position: 'top',
+        align: 'start',
+        labels: { usePointStyle: true, color: TEXT, padding: 16 }
+      },
+      tooltip: {
+        callbacks: { label: (item) => `${item.dataset.label}: ${format(item.raw)}` }
+      }
+    },
+    scales: {
+      value: {
+        title: { display: Boolean(spec.axisTitle), text: spec.axisTitle, color: TEXT },
+        ticks: { color: TEXT, callback: (value) => format(value) },
+        grid: { color: GRID }
+      },
+      category: { ticks: { color: TEXT }, grid: { display: false } }
+    }
+  }
+}
+
+function lineChart (canvas, spec, format) {
+  const options = commonOptions(spec, format)
+  options.scales = {
+    x: { ...options.scales.category },
+    y: { ...options.scales.value, beginAtZero: true }
+  }
+  // Room on the right for the longest direct label; a taller shape on a phone.
+  const labelRoom = Math.max(...spec.series.map((series) => textWidth(series.label))) + 16
+  options.layout = {
+    padding: { right: (context) => context.chart.width < NARROW_PX ? 0 : labelRoom }
+  }
+  options.aspectRatio = canvas.parentElement.clientWidth < NARROW_PX ? 1.2 : 2
+  return new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: spec.labels,
+      datasets: spec.series.map((series) => {
+        const style = SERIES_STYLES[series.role] ?? SERIES_STYLES.england
+        return {
+          label: series.label,
+          data: series.values,
+          borderColor: style.colour,
+          backgroundColor: style.colour,
+          borderDash: style.dash,
+          borderWidth: style.width,
+          pointStyle: style.point,
+          pointRadius: 5,
+          pointHoverRadius: 7,
+          // A suppressed year is a gap, not a line drawn through a guess.
+          spanGaps: false
+        }
+      })
+    },
+    options,
+    plugins: [lineEndLabels]
+  })
+}
+
+function barColour (index, highlight, reference, pattern) {
+  if (index === highlight) return pattern
+  return index === reference ? REFERENCE_COLOUR : BAR_COLOUR
+}
+
+function barChart (canvas, spec, format) {
+  const { highlight, reference } = spec
+  // Many bars need a tall chart: size the wrapper through the CSSOM and let Chart.js fill it.
+  canvas.parentElement.style.height = `${spec.labels.length * BAR_HEIGHT_PX + BAR_CHART_PADDING_PX}px`
+  const options = commonOptions(spec, format)
+  options.indexAxis = 'y'
+  options.maintainAspectRatio = false
+  const names = spec.labels.map((label, index) => index === highlight ? `▶ ${label}` : label)
+  // Chart.js caps a vertical axis at a fraction of the chart and clips longer names; give the
+  // names the room they need, up to just over half the width on a phone.
+  const namesWidth = Math.max(...names.map((name) => textWidth(name))) + 12
+  options.scales = {
+    x: { ...options.scales.value, beginAtZero: true, position: 'top', ticks: { ...options.scales.value.ticks, maxTicksLimit: 6 } },
+    y: {
+      ...options.scales.category,
+      afterFit: (scale) => { scale.width = Math.min(namesWidth, scale.chart.width * 0.55) },
+      ticks: {
+        color: TEXT,
+        autoSkip: false,
+        font: (context) => ({
+          weight: context.index === highlight || context.index === reference ? 'bold' : 'normal'
+        }),
+        callback: (value, index) => names[index]
+      }
+    }
+  }
+  options.plugins.legend.display = spec.series.length > 1
+  options.plugins.highlightValueLabel = { index: highlight, format }
+  options.layout = { padding: { right: 70 } }
+  const pattern = hatch()
+  return new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: spec.labels,
+      datasets: spec.series.map((series) => ({
+        label: series.label,
+        data: series.values,
+        backgroundColor: series.values.map((_, index) => barColour(index, highlight, reference, pattern)),
+        borderColor: series.values.map((_, index) => barColour(index, highlight, reference, HIGHLIGHT_COLOUR)),
+        borderWidth: series.values.map((_, index) => index === highlight ? 2 : 0)
+      }))
+    },
+    options,
+    plugins: [highlightValueLabel]
+  })
+}
+
+function draw (canvas) {
+  const source = document.getElementById(canvas.dataset.chart)
+  if (!source) return
+  const spec = JSON.parse(source.textContent)
+  const format = formatter(spec.format)
+  return spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+}
+
+if (Chart) {
+  Chart.defaults.font.family = FONT_FAMILY
+  Chart.defaults.font.size = 14
+  Chart.defaults.color = TEXT
+  document.querySelectorAll('canvas[data-chart]').forEach(draw)
+}

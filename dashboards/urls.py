@@ -1,0 +1,18 @@
+"""The public dashboard's URLs, included at ``published/``. Every view here is public."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    # Before "<slug:key>/" so "la" is never read as an indicator key.
+    path("la/<str:la_code>/", views.la_summary, name="la_summary"),
+    path("la/<str:la_code>.csv", views.la_summary_csv, name="la_summary_csv"),
+    path("<slug:key>/", views.indicator, name="indicator"),
+    path("<slug:key>.csv", views.indicator_csv, name="indicator_csv"),
+]

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from submissions.demo import seed_demo_submissions
+
+
+class Command(BaseCommand):
+    help = (
+        "Create, check and accept a synthetic submission for each demo LA (local development "
+        "only; refused when DEBUG is off). Run seed_demo first."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo submissions are for local development: set DEBUG=true.")
+        for submission in seed_demo_submissions():
+            self.stdout.write(
+                f"  {submission.local_authority}: extract of {submission.as_of:%d %B %Y}, "
+                f"{submission.get_status_display().lower()}, {submission.query_count} queries"
+            )

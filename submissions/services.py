@@ -1,0 +1,747 @@
+"""The submission lifecycle: every change of a submission's state happens here.
+
+::
+
+    RECEIVED ─claim─► CHECKING ─► VALIDATING ─┬─► READY ─accept─► ACCEPTED ─► SUPERSEDED
+       ▲                  │            │      └─► HAS_ERRORS      (once a newer one is accepted)
+       └─ release, requeue_stuck ◄─────┤     (a transient error; a dead worker or lost message)
+                                       └────► FAILED  (a fault in the service, never the data)
+
+Each transition locks the row (``select_for_update``; on SQLite every write transaction is
+``BEGIN IMMEDIATE``, which serialises them), checks the state it expects, changes it and
+writes an audit event where a person made a decision. Views and tasks call these functions;
+this module never imports tasks (the caller enqueues work once its transaction commits).
+
+Workers and duplicates. Celery delivers a task at least once: acks are late, a task whose
+worker died is redelivered, the reconciler re-queues stuck submissions, and the web process
+enqueues after commit. So:
+
+* ``claim`` is one conditional UPDATE. Of two deliveries only one matches the row; the other
+  gets ``None`` and does nothing. ``attempts`` counts claims and bounds retries.
+* ``attempts`` is also the claim's *fencing token*: a worker remembers the value it claimed
+  with, and every later write (progress, the report) is conditional on it. If the reconciler
+  judged a worker dead and another worker claimed the submission since, the old worker's
+  writes match nothing (``ClaimLost``), so a stale worker can never overwrite a newer outcome.
+* Results are written idempotently, in one transaction each: a submission's findings are
+  deleted and re-created; an LA's indicator values are replaced as a whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from indicators.calculators import compute_all, compute_breakdowns
+from indicators.models import IndicatorBreakdown, IndicatorValue
+from portal import audit
+from portal.access import Action, can
+from portal.models import AuditAction, AuditOutcome, LocalAuthority, Population, User
+from submissions import notifications, safety, storage
+from submissions.canonical import Extract, Finding, Severity
+from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
+from submissions.readers import read_files
+from submissions.rules import run_rules
+
+__all__ = [
+    "MAX_FINDINGS_PER_CODE",
+    "SERVICE_FAULT",
+    "TOOK_TOO_LONG",
+    "ClaimLost",
+    "NotAllowed",
+    "Requeue",
+    "accept",
+    "claim",
+    "compute_and_store_indicators",
+    "create_submission",
+    "explain_query",
+    "fail",
+    "failure_reason_after_attempts",
+    "indicators_pending",
+    "purge_raw_files",
+    "release",
+    "requeue_stuck",
+    "run_checks",
+    "stuck_submissions",
+]
+
+logger = logging.getLogger(__name__)
+
+Status = Submission.Status
+#: States in which a worker holds the submission (claimed it and has not finished).
+CLAIMED = (Status.CHECKING, Status.VALIDATING)
+#: A report lists at most this many findings per rule, then one line saying how many more.
+#: The counts on the submission are always the full ones.
+MAX_FINDINGS_PER_CODE = 5_000
+_FINDING_BATCH = 5_000
+_NOTE_MAX = 2_000
+#: Blobs with no live row (an upload that failed half way) are removed after this long.
+_ORPHAN_AGE = timedelta(days=1)
+
+TOOK_TOO_LONG = (
+    "Checking this submission took longer than the service allows, so it was stopped. This is a "
+    "limit of the service, not a fault in your data: upload the extract again in smaller "
+    "parts, or contact support."
+)
+SERVICE_FAULT = (
+    "Something went wrong in the service while checking this submission. This is a fault in "
+    "the service, not your data; upload it again or contact support."
+)
+_NO_RECORDS = (
+    "We found no records in these files. Check you exported the right data from your system, "
+    "then upload it again."
+)
+
+
+def failure_reason_after_attempts() -> str:
+    return (
+        f"We could not check this submission after {settings.SUBMISSION_MAX_ATTEMPTS} attempts. "
+        "This is a fault in the service, not your data; upload it again or contact support."
+    )
+
+
+class NotAllowed(ValidationError):
+    """The submission's state does not allow this action. The message is for the user."""
+
+
+class ClaimLost(Exception):
+    """This worker's claim was taken over (the reconciler judged it dead and another worker
+    claimed the submission): stop, and write nothing."""
+
+
+class Requeue(StrEnum):
+    """What ``requeue_stuck`` did with a stuck submission."""
+
+    REQUEUED = "requeued"  # back to RECEIVED: enqueue process_submission
+    FAILED = "failed"  # out of attempts: now FAILED, its uploader emailed
+    SKIPPED = "skipped"  # no longer stuck: it moved on after being listed
+
+
+def _pk(submission: Submission | uuid.UUID | str) -> uuid.UUID:
+    if isinstance(submission, Submission):
+        return submission.pk
+    return submission if isinstance(submission, uuid.UUID) else uuid.UUID(str(submission))
+
+
+def _stuck_before(now: datetime) -> datetime:
+    return now - timedelta(minutes=settings.SUBMISSION_STUCK_AFTER_MINUTES)
+
+
+def _notify_on_commit(submission: Submission) -> None:
+    # After commit, so the email never announces an outcome that was rolled back; robust, so a
+    # mail failure cannot turn a saved outcome into a task error.
+    transaction.on_commit(partial(notifications.send_validation_finished, submission), robust=True)
+
+
+def _mark_failed(submission: Submission, reason: str, now: datetime | None = None) -> None:
+    """Set FAILED on a row the caller has locked, and email the uploader after commit."""
+    submission.status = Status.FAILED
+    submission.failure_reason = reason
+    submission.status_changed_at = now or timezone.now()
+    submission.progress_message = ""
+    submission.save(
+        update_fields=["status", "failure_reason", "status_changed_at", "progress_message"]
+    )
+    logger.info("Submission %s failed after %s attempt(s)", submission.pk, submission.attempts)
+    _notify_on_commit(submission)
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+
+def create_submission(
+    *,
+    local_authority: LocalAuthority,
+    user: User,
+    as_of: date,
+    coverage_start: date | None = None,
+    uploads: Sequence[Any],
+    source: str = Submission.Source.UPLOAD,
+    request: HttpRequest | None = None,
+) -> Submission:
+    """Check, encrypt and store the uploaded files as a new RECEIVED submission.
+
+    ``uploads`` are seekable Django files (``request.FILES.getlist(...)``). Raises
+    ``ValidationError`` (nothing stored) when a file is refused, ``PermissionDenied`` when
+    ``user`` may not upload for ``local_authority``. The caller enqueues the check once its
+    transaction commits: ``transaction.on_commit(lambda: process_submission.delay(str(pk)))``.
+    """
+    if not can(user, Action.UPLOAD, local_authority):
+        raise PermissionDenied
+    if coverage_start is not None and coverage_start >= as_of:
+        raise ValidationError(
+            "The date the extract is complete from must be before the extract date.",
+            code="coverage_start",
+        )
+    try:
+        names = safety.check_uploads(uploads)
+    except ValidationError as error:
+        audit.record(
+            AuditAction.UPLOAD,
+            request=request,
+            actor=user,
+            outcome=AuditOutcome.FAILURE,
+            organisation=local_authority.code,
+            file_count=len(uploads),
+            refused=sorted({e.code or "invalid" for e in error.error_list}),
+        )
+        raise
+
+    submission = Submission(
+        local_authority=local_authority,
+        source=source,
+        created_by=user,
+        as_of=as_of,
+        coverage_start=coverage_start,
+        status=Status.RECEIVED,
+    )
+    files: list[SubmissionFile] = []
+    try:
+        # Encrypt before opening the transaction: on SQLite a write transaction locks the whole
+        # database, and encrypting a few hundred MB takes seconds.
+        for upload, name in zip(uploads, names, strict=True):
+            files.append(storage.store(upload, submission, display_name=name, commit=False))
+        with transaction.atomic():
+            submission.save(force_insert=True)
+            SubmissionFile.objects.bulk_create(files)
+            audit.record(
+                AuditAction.UPLOAD,
+                request=request,
+                actor=user,
+                organisation=local_authority.code,
+                obj=submission,
+                source=source,
+                file_count=len(files),
+                total_bytes=sum(f.size for f in files),
+                # The user's own file names: theirs to see, and how support finds an upload.
+                files=[{"name": f.display_name, "size": f.size} for f in files],
+            )
+    except BaseException:
+        for file in files:
+            storage.discard(file)
+        raise
+    return submission
+
+
+# --- the worker's part -----------------------------------------------------------------------
+
+
+def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
+    """Take a submission for checking: RECEIVED (or claimed by a worker that is evidently dead,
+    its state unchanged for longer than SUBMISSION_STUCK_AFTER_MINUTES) → CHECKING, counting
+    the attempt. Returns the claimed submission, or None when there is nothing to do: another
+    worker holds it, it is finished, or it was out of attempts (it is now FAILED and its
+    uploader is emailed)."""
+    pk = _pk(submission_id)
+    now = timezone.now()
+    claimable = Q(status=Status.RECEIVED) | Q(
+        status__in=CLAIMED, status_changed_at__lt=_stuck_before(now)
+    )
+    # One UPDATE ... WHERE: the database lets exactly one of two racing deliveries match.
+    claimed = Submission.objects.filter(
+        claimable, pk=pk, attempts__lt=settings.SUBMISSION_MAX_ATTEMPTS
+    ).update(
+        status=Status.CHECKING,
+        status_changed_at=now,
+        attempts=F("attempts") + 1,
+        progress=5,
+        progress_message="Opening your files",
+        failure_reason="",
+    )
+    if claimed:
+        return Submission.objects.select_related("local_authority").get(pk=pk)
+    with transaction.atomic():
+        row = Submission.objects.select_for_update().filter(claimable, pk=pk).first()
+        if row is not None and row.attempts >= settings.SUBMISSION_MAX_ATTEMPTS:
+            _mark_failed(row, failure_reason_after_attempts(), now)
+    return None
+
+
+def _progress(submission: Submission, status: str, percent: int, message: str) -> None:
+    """Record progress, only while this worker's claim stands (see the module docstring)."""
+    changes: dict[str, Any] = {"status": status, "progress": percent, "progress_message": message}
+    if status != submission.status:
+        changes["status_changed_at"] = timezone.now()
+    updated = Submission.objects.filter(
+        pk=submission.pk, status__in=CLAIMED, attempts=submission.attempts
+    ).update(**changes)
+    if not updated:
+        raise ClaimLost(f"submission {submission.pk} was claimed by another worker")
+    for field, value in changes.items():
+        setattr(submission, field, value)
+
+
+def _read_extract(submission: Submission, folder: Path) -> Extract:
+    """Decrypt the submission's files into ``folder`` (private, removed by the caller) and read
+    them. Plaintext is named by position, never by the user's file name."""
+    paths: list[tuple[str, Path]] = []
+    for n, file in enumerate(submission.files.order_by("display_name", "id")):
+        # Keep the extension: some readers (openpyxl) insist on one. Safety checks allowed it.
+        suffix = PurePosixPath(file.display_name).suffix.lower()
+        if suffix not in safety.ALLOWED_EXTENSIONS:
+            suffix = ""
+        paths.append((file.display_name, storage.decrypt_to(file, folder / f"{n}{suffix}")))
+    return read_files(
+        paths,
+        la_code=submission.local_authority.code,
+        as_of=submission.as_of,
+        coverage_start=submission.coverage_start,
+    )
+
+
+def _clip(value: str, length: int | None = None) -> str:
+    # PostgreSQL text cannot hold NUL, and varchar columns refuse over-long values: a finding
+    # quoting a byte of a binary file must not fail the whole report.
+    value = (value or "").replace("\x00", "")
+    return value[:length] if length else value
+
+
+def _finding_rows(submission: Submission, findings: Sequence[Finding]) -> list[ValidationFinding]:
+    """Model rows for the findings, at most MAX_FINDINGS_PER_CODE per rule, plus one line per
+    rule that had more, saying how many are not listed."""
+    rows: list[ValidationFinding] = []
+    per_code: Counter[str] = Counter()
+    severity: dict[str, str] = {}
+    for finding in findings:
+        per_code[finding.code] += 1
+        severity.setdefault(finding.code, str(finding.severity))
+        if per_code[finding.code] > MAX_FINDINGS_PER_CODE:
+            continue
+        rows.append(
+            ValidationFinding(
+                submission=submission,
+                code=_clip(finding.code, 40),
+                severity=str(finding.severity),
+                file=_clip(finding.file, 255),
+                location=_clip(finding.location, 255),
+                child_id=_clip(finding.child_id, 64),
+                field=_clip(finding.field, 64),
+                message=_clip(finding.message),
+            )
+        )
+    for code, count in per_code.items():
+        if count > MAX_FINDINGS_PER_CODE:
+            rows.append(
+                ValidationFinding(
+                    submission=submission,
+                    code=_clip(code, 40),
+                    severity=severity[code],
+                    message=f"Rule {code} was broken {count:,} times; the first "
+                    f"{MAX_FINDINGS_PER_CODE:,} are listed. Fix the cause in your system, then "
+                    "upload the extract again.",
+                )
+            )
+    return rows
+
+
+def run_checks(submission: Submission) -> Submission:
+    """Read and validate a claimed submission, then save its report: READY or HAS_ERRORS.
+
+    Progress: 10% reading, 50% validating, 90% saving. Raises ``ClaimLost`` (having written
+    nothing) if this worker's claim was taken over meanwhile.
+    """
+    _progress(submission, Status.CHECKING, 10, "Reading your files")
+    # Plaintext exists only inside this private folder (0700), and only while it is read.
+    with tempfile.TemporaryDirectory(prefix="csc-check-") as folder:
+        extract = _read_extract(submission, Path(folder))
+    _progress(submission, Status.VALIDATING, 50, "Checking your data against the rules")
+    findings = list(extract.findings)
+    if not extract.unreadable:
+        findings += run_rules(extract)
+    if extract.unreadable and not any(f.severity is Severity.ERROR for f in findings):
+        findings.append(Finding("NO_RECORDS", Severity.ERROR, _NO_RECORDS))
+    _progress(submission, Status.VALIDATING, 90, "Saving the report")
+
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    rows = _finding_rows(submission, findings)
+    with transaction.atomic():
+        current = Submission.objects.select_for_update().get(pk=submission.pk)
+        if current.status not in CLAIMED or current.attempts != submission.attempts:
+            raise ClaimLost(f"submission {submission.pk} was claimed by another worker")
+        # Delete and re-create in one transaction: a second run replaces the first run's
+        # findings instead of adding to them, and readers never see half a report.
+        ValidationFinding.objects.filter(submission=current).delete()
+        ValidationFinding.objects.bulk_create(rows, batch_size=_FINDING_BATCH)
+        current.status = Status.READY if errors == 0 else Status.HAS_ERRORS
+        current.status_changed_at = current.validated_at = timezone.now()
+        current.progress, current.progress_message = 100, ""
+        current.error_count = errors
+        current.query_count = len(findings) - errors
+        current.formats = [str(f) for f in extract.formats]
+        current.row_counts = {name: len(table) for name, table in extract.tables.items()}
+        current.save()
+        _notify_on_commit(current)
+    logger.info(
+        "Submission %s checked: %s errors, %s queries (attempt %s)",
+        current.pk, current.error_count, current.query_count, current.attempts,
+    )  # fmt: skip
+    return current
+
+
+def fail(submission: Submission, reason: str) -> Submission:
+    """Mark a submission this worker claimed as FAILED with a reason the user can read. Does
+    nothing if it has finished or been claimed by another worker meanwhile."""
+    with transaction.atomic():
+        current = Submission.objects.select_for_update().get(pk=submission.pk)
+        if current.status in Submission.WORKING and current.attempts == submission.attempts:
+            _mark_failed(current, reason)
+    return current
+
+
+def release(submission: Submission) -> bool:
+    """Give a claimed submission back (RECEIVED) after a transient error, so the task's retry
+    can claim it again; the attempt still counts. False if the claim was no longer ours."""
+    return bool(
+        Submission.objects.filter(
+            pk=submission.pk, status__in=CLAIMED, attempts=submission.attempts
+        ).update(
+            status=Status.RECEIVED,
+            status_changed_at=timezone.now(),
+            progress=0,
+            progress_message="Waiting to be checked again",
+        )
+    )
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def _not_acceptable(submission: Submission) -> str:
+    if submission.status == Status.HAS_ERRORS:
+        return (
+            f"This submission has {submission.error_count:,} errors. Fix them in your system "
+            "and upload the extract again: only a submission with no errors can be accepted."
+        )
+    if submission.status == Status.ACCEPTED:
+        return "This submission has already been accepted."
+    if submission.status == Status.SUPERSEDED:
+        return "A newer submission has replaced this one, so it can no longer be accepted."
+    if submission.status == Status.FAILED:
+        return "This submission could not be checked, so it cannot be accepted. Upload it again."
+    return "This submission is still being checked. Wait until checking has finished."
+
+
+def accept(submission: Submission, user: User, request: HttpRequest | None = None) -> Submission:
+    """Accept a READY submission (no errors; queries are allowed). The LA's previously accepted
+    submission, if any, becomes SUPERSEDED by this one; both are kept. The caller enqueues
+    ``compute_indicators`` once the transaction commits."""
+    with transaction.atomic():
+        # The LA row is the lock for "the LA's accepted submission": two acceptances for one LA
+        # take turns, so neither trips the one-accepted-per-LA constraint. LA first, then
+        # submissions, everywhere, so the locks cannot deadlock.
+        la = LocalAuthority.objects.select_for_update().get(pk=submission.local_authority_id)
+        current = Submission.objects.select_for_update().get(pk=submission.pk)
+        if not can(user, Action.DECIDE, la):
+            raise PermissionDenied
+        if current.status != Status.READY:
+            raise NotAllowed(_not_acceptable(current), code="not_ready")
+        errors = current.findings.filter(severity=ValidationFinding.Severity.ERROR)
+        if current.error_count or errors.exists():
+            raise NotAllowed(_not_acceptable(current), code="has_errors")
+        now = timezone.now()
+        previous = list(
+            Submission.objects.select_for_update()
+            .filter(local_authority=la, status=Status.ACCEPTED)
+            .exclude(pk=current.pk)
+        )
+        # Supersede first: the constraint allows only one accepted row per LA at any moment.
+        for old in previous:
+            old.status, old.superseded_by, old.status_changed_at = Status.SUPERSEDED, current, now
+            old.save(update_fields=["status", "superseded_by", "status_changed_at"])
+        current.status, current.status_changed_at = Status.ACCEPTED, now
+        current.accepted_by, current.accepted_at = user, now
+        current.save(update_fields=["status", "status_changed_at", "accepted_by", "accepted_at"])
+        audit.record(
+            AuditAction.SUBMISSION_DECISION,
+            request=request,
+            actor=user,
+            organisation=la.code,
+            obj=current,
+            decision="accepted",
+            query_count=current.query_count,
+            explained_rules=current.explanations.count(),
+            superseded=[str(old.pk) for old in previous],
+        )
+    return current
+
+
+def explain_query(
+    submission: Submission,
+    code: str,
+    note: str,
+    user: User,
+    request: HttpRequest | None = None,
+) -> QueryExplanation:
+    """Save (or replace) the note explaining the queries of rule ``code``. Only for rules that
+    raised queries in this submission, and only before a decision on it."""
+    note = note.strip()
+    if not note:
+        raise ValidationError("Write a note explaining these queries.", code="note_required")
+    if len(note) > _NOTE_MAX:
+        raise ValidationError(
+            f"The note must be {_NOTE_MAX:,} characters or fewer.", code="note_too_long"
+        )
+    with transaction.atomic():
+        current = Submission.objects.select_for_update().get(pk=submission.pk)
+        la = current.local_authority
+        if not can(user, Action.DECIDE, la):
+            raise PermissionDenied
+        if current.status not in (Status.READY, Status.HAS_ERRORS):
+            raise NotAllowed(
+                "Queries can be explained once checking has finished and before the submission "
+                "is accepted.",
+                code="not_explainable",
+            )
+        queries = current.findings.filter(code=code, severity=ValidationFinding.Severity.QUERY)
+        if not queries.exists():
+            raise NotAllowed(
+                f"This submission has no queries for rule {code}.", code="no_such_query"
+            )
+        explanation, created = QueryExplanation.objects.update_or_create(
+            submission=current,
+            code=code,
+            defaults={"note": note, "explained_by": user, "explained_at": timezone.now()},
+        )
+        # The note itself is free text that could name a child: it stays out of the audit.
+        audit.record(
+            AuditAction.SUBMISSION_DECISION,
+            request=request,
+            actor=user,
+            organisation=la.code,
+            obj=current,
+            decision="query_explained" if created else "query_explanation_changed",
+            code=code,
+        )
+    return explanation
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or bool(pd.isna(value))
+
+
+def _int(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if _missing(value) or not math.isfinite(float(value)):
+        return None
+    return Decimal(f"{float(value):.1f}")
+
+
+def _date(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _text(value: Any, length: int) -> str:
+    return "" if _missing(value) else _clip(str(value), length)
+
+
+def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bool:
+    """Compute an ACCEPTED submission's indicators and make them its LA's values.
+
+    Reads the raw files again (they are kept until the retention period ends; acceptance
+    triggers this at once), computes every indicator and breakdown, then in one transaction
+    replaces all of the LA's stored values. Running it twice gives the same rows. Returns
+    False, writing nothing, when the submission is not (or no longer) the LA's accepted one.
+    """
+    pk = _pk(submission)
+    current = Submission.objects.select_related("local_authority").get(pk=pk)
+    if current.status != Status.ACCEPTED:
+        return False
+    if current.raw_files_deleted_at is not None:
+        logger.warning("Submission %s: raw files deleted, indicators cannot be computed", pk)
+        return False
+    la = current.local_authority
+    with tempfile.TemporaryDirectory(prefix="csc-indicators-") as folder:
+        extract = _read_extract(current, Path(folder))
+    population = dict(Population.objects.filter(la=la).values_list("year", "population_0_17"))
+    as_of = extract.as_of or current.as_of
+    values = compute_all(
+        extract.tables, as_of=as_of, coverage_start=extract.coverage_start, population=population
+    )
+    breakdowns = compute_breakdowns(
+        extract.tables, as_of=as_of, coverage_start=extract.coverage_start
+    )
+    value_rows = [
+        IndicatorValue(
+            local_authority=la,
+            submission=current,
+            indicator_id=row["indicator_id"],
+            period_start=_date(row["period_start"]),
+            period_end=_date(row["period_end"]),
+            numerator=_int(row["numerator"]),
+            denominator=_int(row["denominator"]),
+            value=_decimal(row["value"]),
+            status=_text(row["status"], 24),
+            note=_text(row.get("note"), 200),
+        )
+        for row in values.to_dict("records")
+    ]
+    breakdown_rows = [
+        IndicatorBreakdown(
+            local_authority=la,
+            submission=current,
+            indicator_id=row["indicator_id"],
+            period_end=_date(row["period_end"]),
+            dimension=_text(row["dimension"], 20),
+            category=_text(row["category"], 40),
+            numerator=_int(row["numerator"]),
+            denominator=_int(row["denominator"]),
+            value=_decimal(row["value"]),
+            status=_text(row["status"], 24),
+        )
+        for row in breakdowns.to_dict("records")
+    ]
+    with transaction.atomic():
+        # Same lock order as ``accept``: if a newer submission was accepted while we computed,
+        # this one is SUPERSEDED now and must not replace the newer one's values.
+        LocalAuthority.objects.select_for_update().get(pk=la.pk)
+        locked = Submission.objects.select_for_update().get(pk=pk)
+        if locked.status != Status.ACCEPTED:
+            return False
+        IndicatorValue.objects.filter(local_authority=la).delete()
+        IndicatorBreakdown.objects.filter(local_authority=la).delete()
+        IndicatorValue.objects.bulk_create(value_rows, batch_size=_FINDING_BATCH)
+        IndicatorBreakdown.objects.bulk_create(breakdown_rows, batch_size=_FINDING_BATCH)
+        locked.indicators_computed_at = timezone.now()
+        locked.save(update_fields=["indicators_computed_at"])
+    logger.info(
+        "Submission %s: %s indicator values and %s breakdowns stored for LA %s",
+        pk, len(value_rows), len(breakdown_rows), la.code,
+    )  # fmt: skip
+    return True
+
+
+# --- housekeeping (beat) ---------------------------------------------------------------------
+
+
+def stuck_submissions(now: datetime) -> QuerySet[Submission]:
+    """Submissions in a working state whose state has not changed for longer than
+    SUBMISSION_STUCK_AFTER_MINUTES: their message was lost or their worker died. The threshold
+    is longer than the hard task time limit, so no live task is ever among them."""
+    return Submission.objects.filter(
+        status__in=Submission.WORKING, status_changed_at__lt=_stuck_before(now)
+    )
+
+
+def requeue_stuck(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
+    """Put a stuck submission back to RECEIVED so a new task can claim it, or fail it when it
+    has used all its attempts. The caller enqueues ``process_submission`` on REQUEUED."""
+    with transaction.atomic():
+        row = stuck_submissions(now).select_for_update().filter(pk=_pk(submission_id)).first()
+        if row is None:
+            return Requeue.SKIPPED
+        if row.attempts >= settings.SUBMISSION_MAX_ATTEMPTS:
+            _mark_failed(row, failure_reason_after_attempts(), now)
+            return Requeue.FAILED
+        # Not claimed from here: the attempt is counted when a worker claims it. Bumping
+        # status_changed_at keeps the next reconciler run from re-queuing it again at once.
+        row.status, row.status_changed_at = Status.RECEIVED, now
+        row.progress, row.progress_message = 0, "Waiting to be checked again"
+        row.save(update_fields=["status", "status_changed_at", "progress", "progress_message"])
+    logger.info("Submission %s was stuck; re-queued (attempts so far: %s)", row.pk, row.attempts)
+    return Requeue.REQUEUED
+
+
+def indicators_pending(now: datetime) -> QuerySet[Submission]:
+    """Accepted submissions whose indicators should have been computed by now but were not
+    (the task was lost or failed), and whose raw files still exist to compute them from."""
+    return Submission.objects.filter(
+        status=Status.ACCEPTED,
+        indicators_computed_at__isnull=True,
+        accepted_at__lt=_stuck_before(now),
+        raw_files_deleted_at__isnull=True,
+    )
+
+
+def purge_raw_files(now: datetime) -> int:
+    """Delete the raw files of submissions decided more than RAW_FILE_RETENTION_DAYS ago
+    (accepted or superseded: from acceptance; with errors or failed: from that outcome), with
+    one FILE_DELETED audit event per submission. Returns the number of submissions purged.
+    Submissions still waiting for a decision (READY) or being checked keep their files."""
+    cutoff = now - timedelta(days=settings.RAW_FILE_RETENTION_DAYS)
+    due = Submission.objects.filter(raw_files_deleted_at__isnull=True).filter(
+        Q(status__in=(Status.ACCEPTED, Status.SUPERSEDED), accepted_at__lt=cutoff)
+        | Q(status__in=(Status.HAS_ERRORS, Status.FAILED), status_changed_at__lt=cutoff)
+    )
+    purged = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = due.select_for_update().filter(pk=pk).first()
+            if row is None:
+                continue
+            files = list(row.files.filter(deleted_at__isnull=True))
+            for file in files:
+                storage.delete(file)
+            row.raw_files_deleted_at = now
+            row.save(update_fields=["raw_files_deleted_at"])
+            audit.record(
+                AuditAction.FILE_DELETED,
+                organisation=row.local_authority.code,
+                obj=row,
+                reason="retention period ended",
+                retention_days=settings.RAW_FILE_RETENTION_DAYS,
+                file_count=len(files),
+                total_bytes=sum(f.size for f in files),
+            )
+        purged += 1
+    _remove_orphan_blobs(now)
+    return purged
+
+
+def _remove_orphan_blobs(now: datetime) -> int:
+    """Remove blobs that no live file row points at: uploads whose transaction never
+    committed, and half-written ``.part`` files of a crashed upload. They are unreadable
+    already (their data keys were never saved), but hold no place in the upload folder."""
+    folder = Path(settings.UPLOAD_DIR)
+    old = (now - _ORPHAN_AGE).timestamp()
+    candidates: dict[uuid.UUID, Path] = {}
+    removed = 0
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if not path.is_file() or path.stat().st_mtime > old:
+            continue
+        name = path.name.removeprefix(".").removesuffix(".part")
+        try:
+            file_id = uuid.UUID(hex=name)
+        except ValueError:
+            continue  # not ours: leave it alone
+        if path.name.endswith(".part"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        else:
+            candidates[file_id] = path
+    ids = list(candidates)
+    for start in range(0, len(ids), 1000):
+        batch = ids[start : start + 1000]
+        live = set(
+            SubmissionFile.objects.filter(pk__in=batch, deleted_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        for file_id in set(batch) - live:
+            candidates[file_id].unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        logger.info("Removed %s orphaned upload blob(s)", removed)
+    return removed

@@ -1,0 +1,501 @@
+"""The submission pages: history, upload, status, validation report, exports, raw files.
+
+Views are thin: parse the request, fetch through ``portal.access`` (so another LA's user gets
+404 on every URL of a submission, and a role that can see the LA but not act gets 403), call
+``submissions.services``, then redirect or render. Work on the files happens in the worker:
+the view enqueues it once the submission row is committed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import Count, F, Min, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.access import Action, can, get_for_user_or_404, local_authorities_for
+from portal.audit import AuditAction, record
+from portal.models import User
+from submissions import exports, services, storage
+from submissions.forms import (
+    ExplainQueryForm,
+    FindingFilterForm,
+    HistoryFilterForm,
+    UploadForm,
+)
+from submissions.management.commands.check_extract import FORMAT_LABELS
+from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
+from submissions.safety import ALLOWED_EXTENSIONS
+from workers.tasks import compute_indicators, process_submission
+
+HISTORY_PAGE_SIZE = 25
+#: Findings shown under each rule before "Show all": a rule can have 100,000 of them.
+FINDINGS_PER_RULE = 10
+#: Findings per page when one rule is shown in full.
+FINDINGS_PAGE_SIZE = 100
+
+Status = Submission.Status
+#: The govuk-tag modifier for each status (no modifier is the Design System's blue).
+TAG_CLASSES: dict[str, str] = {
+    Status.RECEIVED: "govuk-tag--grey",
+    Status.CHECKING: "",
+    Status.VALIDATING: "",
+    Status.READY: "govuk-tag--green",
+    Status.HAS_ERRORS: "govuk-tag--red",
+    Status.ACCEPTED: "govuk-tag--green",
+    Status.SUPERSEDED: "govuk-tag--grey",
+    Status.FAILED: "govuk-tag--red",
+}
+
+logger = logging.getLogger(__name__)
+
+
+def _acting_user(request: HttpRequest) -> User:
+    # Every view here has fetched through the access helper, so the user is signed in.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _submission(request: HttpRequest, submission_id: UUID, action: Action) -> Submission:
+    return get_for_user_or_404(
+        Submission.objects.select_related(
+            "local_authority", "created_by", "accepted_by", "superseded_by"
+        ),
+        request.user,
+        action,
+        pk=submission_id,
+    )
+
+
+def _paginate(items: Any, number: str | None, size: int) -> dict[str, Any]:
+    """Context for the GOV.UK pagination include: the page and its elided page links."""
+    page: Page[Any] = Paginator(items, size).get_page(number)
+    return {
+        "page_obj": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+    }
+
+
+def _status(submission: Submission) -> dict[str, Any]:
+    """What the status page shows about progress, and what its script polls for.
+    ``summary`` is the sentence the page's live region reads out."""
+    message = _status_message(submission)
+    working = submission.is_working
+    return {
+        "status": submission.status,
+        "label": submission.get_status_display(),
+        "tag_class": TAG_CLASSES[submission.status],
+        "progress": submission.progress,
+        "message": message,
+        "summary": f"{message} ({submission.progress}% done)"
+        if working and submission.progress
+        else message,
+        "final": not working,
+    }
+
+
+def _counted(n: int, singular: str, plural: str) -> str:
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
+def _status_message(submission: Submission) -> str:
+    if submission.is_working:
+        return submission.progress_message or "Waiting for the files to be checked"
+    errors = _counted(submission.error_count, "error", "errors")
+    queries = _counted(submission.query_count, "query", "queries")
+    return {
+        Status.READY: f"Checking finished with no errors and {queries}. "
+        "You can accept this submission.",
+        Status.HAS_ERRORS: f"Checking finished with {errors} and {queries}. "
+        "Fix the errors and upload the extract again.",
+        Status.ACCEPTED: "This submission has been accepted.",
+        Status.SUPERSEDED: "A newer accepted submission has replaced this one.",
+        Status.FAILED: submission.failure_reason or "The files could not be checked.",
+    }[Status(submission.status)]
+
+
+def _enqueue(task: Any, submission: Submission) -> None:
+    """Queue ``task`` for ``submission`` once the row is committed. ``robust``: if the broker
+    is unreachable the page still answers, and the reconciler re-queues the submission."""
+    submission_id = str(submission.id)
+    transaction.on_commit(lambda: task.delay(submission_id), robust=True)
+
+
+# --- History and upload ---------------------------------------------------------------------
+
+
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    """Submissions of every LA whose reports the user may read, newest first."""
+    local_authorities = local_authorities_for(request.user, Action.VIEW_REPORT).order_by("name")
+    if not local_authorities.exists():
+        raise PermissionDenied
+    submissions = (
+        Submission.objects.restrict(request.user, Action.VIEW_REPORT)
+        .select_related("local_authority", "created_by")
+        .annotate(file_count=Count("files"))
+        .order_by("-created_at")  # Meta.ordering does not apply to a GROUP BY query
+    )
+    filters = HistoryFilterForm(request.GET, local_authorities=local_authorities)
+    if filters.is_valid() and filters.cleaned_data["la"]:
+        submissions = submissions.filter(local_authority=filters.cleaned_data["la"])
+    context = _paginate(submissions, request.GET.get("page"), HISTORY_PAGE_SIZE)
+    context.update(
+        rows=[(s, _status(s)) for s in context["page_obj"]],
+        filters=filters if local_authorities.count() > 1 else None,
+        can_upload=can(request.user, Action.UPLOAD),
+    )
+    return render(request, "submissions/history.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Choose the LA and files and give the extract date; then go to the status page."""
+    if not can(request.user, Action.UPLOAD):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission = services.create_submission(
+                local_authority=data["local_authority"],
+                user=_acting_user(request),
+                as_of=data["as_of"],
+                coverage_start=data["coverage_start"],
+                uploads=data["uploads"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("uploads", error)
+        else:
+            _enqueue(process_submission, submission)
+            return redirect("submissions:detail", submission_id=submission.id)
+    return render(request, "submissions/upload.html", {"form": form})
+
+
+# --- Status ---------------------------------------------------------------------------------
+
+
+@require_GET
+def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
+    """The status page: where checking has got to, the files, the outcome and what to do."""
+    submission = _submission(request, submission_id, Action.VIEW_REPORT)
+    la = submission.local_authority
+    can_accept = (
+        submission.status == Status.READY
+        and submission.error_count == 0
+        and can(request.user, Action.DECIDE, la)
+    )
+    context = {
+        "submission": submission,
+        "status": _status(submission),
+        "files": submission.files.all(),
+        "formats": [FORMAT_LABELS.get(f, f) for f in submission.formats],
+        "supersedes": submission.supersedes.all(),
+        "can_download": can(request.user, Action.UPLOAD, la),
+        "can_accept": can_accept,
+        # The page says which accepted extract this one would replace.
+        "current_accepted": can_accept
+        and Submission.objects.filter(local_authority=la, status=Status.ACCEPTED).first(),
+    }
+    return render(request, "submissions/detail.html", context)
+
+
+@require_GET
+def status_json(request: HttpRequest, submission_id: UUID) -> JsonResponse:
+    """The status for the page's script to poll. It reads the submission row (which the
+    worker keeps up to date), never the Celery result backend."""
+    submission = _submission(request, submission_id, Action.VIEW_REPORT)
+    return JsonResponse(_status(submission))
+
+
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
+    """Accept a checked submission with no errors (POST); its indicators are then computed."""
+    submission = _submission(request, submission_id, Action.DECIDE)
+    # GET is routed here only so that an outsider gets the same 404 as on every other URL.
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.accept(submission, _acting_user(request), request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        _enqueue(compute_indicators, submission)
+        messages.success(request, "You have accepted this submission")
+    return redirect("submissions:detail", submission_id=submission.id)
+
+
+# --- Report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Rule:
+    """One rule's line in the report: its counts, the findings shown, and its explanation."""
+
+    code: str
+    severity: str
+    message: str
+    count: int
+    #: How many different messages the rule's findings have: with one, the rule's message
+    #: says it all and the findings table leaves the column out.
+    messages: int
+    explanation: QueryExplanation | None = None
+    explain_form: ExplainQueryForm | None = None
+    matching: int = 0
+    findings: Sequence[ValidationFinding] = ()
+
+    @property
+    def is_query(self) -> bool:
+        return self.severity == ValidationFinding.Severity.QUERY
+
+
+def _rules(submission: Submission) -> list[Rule]:
+    """Every rule with findings in the submission, errors first, each with its total."""
+    counts = (
+        submission.findings.values("code", "severity")
+        .annotate(
+            count=Count("id"),
+            example=Min("message"),
+            messages=Count("message", distinct=True),
+        )
+        .order_by("severity", "code")  # "error" sorts before "query"
+    )
+    explanations = {e.code: e for e in submission.explanations.select_related("explained_by")}
+    return [
+        Rule(
+            code=row["code"],
+            severity=row["severity"],
+            message=row["example"],
+            count=row["count"],
+            messages=row["messages"],
+            explanation=explanations.get(row["code"]),
+        )
+        for row in counts
+    ]
+
+
+def _filter_form(
+    request: HttpRequest, submission: Submission, rules: list[Rule]
+) -> FindingFilterForm:
+    files = (
+        submission.findings.exclude(file="").values_list("file", flat=True).distinct()
+    ).order_by("file")
+    return FindingFilterForm(request.GET, codes=[r.code for r in rules], files=list(files))
+
+
+def _explain_form(rule: Rule, invalid: ExplainQueryForm | None) -> ExplainQueryForm:
+    """The rule's explain form: the one that just failed, if it is this rule's, or a fresh
+    one holding the current note."""
+    if invalid is not None and invalid.code == rule.code:
+        return invalid
+    note = rule.explanation.note if rule.explanation else ""
+    return ExplainQueryForm(code=rule.code, initial={"note": note})
+
+
+def _render_report(
+    request: HttpRequest, submission: Submission, invalid: ExplainQueryForm | None = None
+) -> HttpResponse:
+    """The report page. ``invalid`` is an explain form that failed, shown with its errors."""
+    rules = _rules(submission)
+    filters = _filter_form(request, submission, rules)
+    matching = filters.filter(submission.findings.all())
+    if submission.status in (Status.READY, Status.HAS_ERRORS) and can(
+        request.user, Action.DECIDE, submission.local_authority
+    ):
+        for rule in rules:
+            if rule.is_query:
+                rule.explain_form = _explain_form(rule, invalid)
+    context: dict[str, Any] = {
+        "submission": submission,
+        "status": _status(submission),
+        "rules": rules,
+        "error_rules": [r for r in rules if not r.is_query],
+        "error_total": sum(r.count for r in rules if not r.is_query),
+        "filters": filters,
+        "form": invalid,  # base.html shows the error summary of a form in error
+        "export_query": request.GET.urlencode(),
+    }
+    if code := filters.cleaned_data.get("rule"):
+        # One rule in full, a page at a time.
+        context.update(_paginate(matching, request.GET.get("page"), FINDINGS_PAGE_SIZE))
+        page = context["page_obj"]
+        context["groups"] = [rule for rule in rules if rule.code == code]
+        for rule in context["groups"]:
+            rule.findings, rule.matching = page, page.paginator.count
+    else:
+        context["groups"] = _capped_groups(rules, matching)
+    return render(request, "submissions/report.html", context)
+
+
+def _capped_groups(rules: list[Rule], matching: QuerySet[ValidationFinding]) -> list[Rule]:
+    """The rules with matching findings, each holding its first ``FINDINGS_PER_RULE`` of
+    them: two queries however many findings there are."""
+    totals = dict(matching.values_list("code").annotate(n=Count("id")).order_by())
+    first = matching.annotate(
+        n=Window(RowNumber(), partition_by=[F("code")], order_by=F("id").asc())
+    ).filter(n__lte=FINDINGS_PER_RULE)
+    shown: dict[str, list[ValidationFinding]] = {}
+    for finding in first:
+        shown.setdefault(finding.code, []).append(finding)
+    groups = [rule for rule in rules if rule.code in totals]
+    for rule in groups:
+        rule.findings, rule.matching = shown.get(rule.code, []), totals[rule.code]
+    return groups
+
+
+@require_GET
+def report(request: HttpRequest, submission_id: UUID) -> HttpResponse:
+    """The validation report: counts by rule, findings by rule, filters and downloads."""
+    submission = _submission(request, submission_id, Action.VIEW_REPORT)
+    return _render_report(request, submission)
+
+
+@require_http_methods(["GET", "POST"])
+def explain(request: HttpRequest, submission_id: UUID, code: str) -> HttpResponseBase:
+    """Save a note explaining one query rule's findings (POST)."""
+    submission = _submission(request, submission_id, Action.DECIDE)
+    # GET is routed here only so that an outsider gets the same 404 as on every other URL.
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ExplainQueryForm(request.POST, code=code)
+    if form.is_valid():
+        try:
+            services.explain_query(
+                submission, code, form.cleaned_data["note"], _acting_user(request), request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Your note on rule {code} has been saved")
+            return redirect(reverse("submissions:report", args=[submission.id]) + f"#rule-{code}")
+    return _render_report(request, submission, invalid=form)
+
+
+# --- Downloads ------------------------------------------------------------------------------
+
+
+def _report_export(
+    request: HttpRequest, submission_id: UUID, fmt: str
+) -> tuple[Submission, QuerySet[ValidationFinding], str]:
+    """The submission, its findings filtered as on the page, and a safe file name; audited."""
+    submission = _submission(request, submission_id, Action.VIEW_REPORT)
+    filters = _filter_form(request, submission, _rules(submission))
+    findings = filters.filter(submission.findings.all())
+    la = submission.local_authority
+    record(
+        AuditAction.EXPORT,
+        request=request,
+        organisation=la.code,
+        obj=submission,
+        format=fmt,
+        filters=filters.audit_details,
+    )
+    # Generated from our own values only: never the user's file name.
+    return submission, findings, f"validation-report-{la.code}-{submission.as_of:%Y-%m-%d}.{fmt}"
+
+
+def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def report_csv(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
+    """Every finding (as filtered on the page) as CSV, streamed row by row."""
+    _, findings, filename = _report_export(request, submission_id, "csv")
+    rows = exports.csv_lines(findings.iterator(chunk_size=2000))
+    return _attachment(
+        StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8"), filename
+    )
+
+
+@require_GET
+def report_xlsx(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
+    """Every finding (as filtered on the page) as an XLSX workbook.
+
+    XLSX is a zip, so it cannot be streamed as it is written; it is built in a temporary file
+    (not memory) and sent from there.
+    """
+    submission, findings, filename = _report_export(request, submission_id, "xlsx")
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    exports.write_xlsx(
+        findings.iterator(chunk_size=2000), out, title=f"{submission.local_authority.code} findings"
+    )
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_GET
+def raw_file(request: HttpRequest, submission_id: UUID, file_id: UUID) -> HttpResponseBase:
+    """One uploaded file as the LA sent it, decrypted as it streams. Raw files can hold child
+    data, so only users who may upload for the LA may download them, and each download is
+    audited. After the retention period the file is gone: 410 with a page saying so."""
+    file = get_for_user_or_404(
+        SubmissionFile.objects.select_related("submission__local_authority"),
+        request.user,
+        Action.UPLOAD,
+        pk=file_id,
+        submission_id=submission_id,
+    )
+    submission = file.submission
+    chunks = storage.open_decrypted(file)
+    gone = submission.raw_files_deleted_at is not None
+    if not gone:
+        try:
+            # Decrypt the first chunk now: a deleted or missing blob must become the 410 page,
+            # not a download that breaks after its headers have been sent.
+            first = next(chunks)
+        except storage.FileGone:
+            gone = True
+        except storage.TamperedFile:
+            # The stored blob fails authentication: never serve it. Logged for investigation
+            # (ids only); the user sees that the file cannot be downloaded.
+            logger.error("Raw file %s of submission %s failed decryption", file.pk, submission.pk)
+            gone = True
+    if gone:
+        return render(
+            request,
+            "submissions/file_deleted.html",
+            {"submission": submission, "file": file},
+            status=410,
+        )
+    la = submission.local_authority
+    record(AuditAction.EXPORT, request=request, organisation=la.code, obj=file, format="raw")
+    extension = PurePath(file.display_name).suffix.lower()
+    # The name is built from our own values; the extension only if it is one we accept.
+    filename = f"{la.code}-extract-{submission.as_of:%Y-%m-%d}-{file.id.hex[:8]}" + (
+        extension if extension in ALLOWED_EXTENSIONS else ""
+    )
+    response = StreamingHttpResponse(
+        itertools.chain([first], chunks), content_type="application/octet-stream"
+    )
+    return _attachment(response, filename)
