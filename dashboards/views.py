@@ -12,8 +12,9 @@ Speed: the part of a page that depends only on the data and the URL (everything 
 ``<main>`` and the breadcrumbs) is rendered once and kept in Django's cache (Redis in
 production, shared by every worker) as a ``Fragment``. The layout around it is rendered per
 request, because it carries this request's CSP nonce and, for a signed-in visitor, their own
-navigation; whole-page caching (``cache_page``) would replay both to other people. Cache keys
-include a data version, so reloaded figures show within a minute (see ``data_version``).
+navigation; whole-page caching (``cache_page``) would replay both to other people. Cached
+entries carry the data version they were built from, so reloaded figures show within a minute
+(see ``_read_data_version``).
 Anonymous responses say ``Cache-Control: public, max-age=300``; signed-in ones are made
 ``no-store`` by ``portal.middleware.NoStoreForSignedInMiddleware``.
 
@@ -44,7 +45,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dashboards import published
 from dashboards.models import PublishedIndicator, PublishedValue, Unit
@@ -95,42 +96,42 @@ SYMBOLS = [
 # ---------------------------------------------------------------------------------------------
 
 
-def data_version() -> str:
+def _read_data_version() -> str:
     """A token that changes when ``load_published_data`` adds, removes or reloads figures.
 
     The loader keeps no version of its own, so this is read from the data: the highest value
-    and indicator ids (new rows get new ids) and the indicators' period lists. It is itself
-    cached for ``VERSION_SECONDS``, so at most one small query a minute reaches the database. A
-    reload that only revises figures in place keeps the ids; its pages refresh within
-    ``CACHE_SECONDS``.
+    and indicator ids (new rows get new ids) and the indicators' period lists. It is cached for
+    ``VERSION_SECONDS``, so at most one small query a minute reaches the database. A reload that
+    only revises figures in place keeps the ids; its pages refresh within ``CACHE_SECONDS``.
     """
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        highest = PublishedValue.objects.aggregate(Max("pk"))["pk__max"]
-        indicators = PublishedIndicator.objects.aggregate(Max("pk"))["pk__max"]
-        # A stable digest (not hash(), which differs between processes sharing the cache).
-        periods = json.dumps(list(PublishedIndicator.objects.values_list("key", "periods")))
-        digest = hashlib.sha256(periods.encode()).hexdigest()[:12]
-        version = f"{highest}-{indicators}-{digest}"
-        cache.set(_VERSION_KEY, version, VERSION_SECONDS)
-    return str(version)
+    highest = PublishedValue.objects.aggregate(Max("pk"))["pk__max"]
+    indicators = PublishedIndicator.objects.aggregate(Max("pk"))["pk__max"]
+    # A stable digest (not hash(), which differs between processes sharing the cache).
+    periods = json.dumps(list(PublishedIndicator.objects.values_list("key", "periods")))
+    version = f"{highest}-{indicators}-{hashlib.sha256(periods.encode()).hexdigest()[:12]}"
+    cache.set(_VERSION_KEY, version, VERSION_SECONDS)
+    return version
 
 
 def cached(name: str, args: Iterable[object] | None, build: Callable[[], T]) -> T:
-    """``build()``, kept in the cache under ``name`` and ``args`` for this data version.
+    """``build()``, kept in the cache under ``name`` and ``args`` with the data version it was
+    built from, and rebuilt when the version has moved on.
 
+    One cache round trip on a hit: the entry and the current version are fetched together.
     Only what ``build`` returns is stored, so a key made from a request that turns out to be
     invalid (``build`` raises ``Http404``) never fills the cache. ``args=None``: not cached.
     """
     if args is None:
         return build()
     key = ":".join(["dashboards", name, *(str(arg) for arg in args)])
-    version = data_version()
-    found = cache.get(key, version=version)  # type: ignore[arg-type]
-    if found is None:
-        found = build()
-        cache.set(key, found, CACHE_SECONDS, version=version)  # type: ignore[arg-type]
-    return cast(T, found)
+    found = cache.get_many([_VERSION_KEY, key])
+    version = found.get(_VERSION_KEY) or _read_data_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return cast(T, entry[1])
+    value = build()
+    cache.set(key, (version, value), CACHE_SECONDS)
+    return value
 
 
 @dataclass(frozen=True)
@@ -360,10 +361,11 @@ def _bar_spec(
 # ---------------------------------------------------------------------------------------------
 
 
-def _say(value: published.Value, meta: published.IndicatorMeta) -> str:
-    """A figure in a sentence: "22.6%", "67 per 10,000 children", "not published (c: ...)"."""
+def _say(value: published.Value, meta: published.IndicatorMeta, unit: bool = False) -> str:
+    """A figure in a sentence: "22.6%", "67" ("67 per 10,000 children" with ``unit``, for its
+    first mention), "not published (c: ...)"."""
     if value.value is not None:
-        return value.display + UNIT_SUFFIXES.get(Unit(meta.unit), "")
+        return value.display + (UNIT_SUFFIXES.get(Unit(meta.unit), "") if unit else "")
     if value.suppression:
         return f"not published ({value.suppression}: {value.explanation.lower()})"
     return "not available"
@@ -466,7 +468,7 @@ def _index_fragment(form: ChooseLocalAuthorityForm) -> Fragment:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """The indicators by outcome and enabler; ``?la=CODE`` (the chooser) opens that LA's summary."""
     if "la" in request.GET:
@@ -633,7 +635,7 @@ def _over_time_summary(
     if not rows:
         return f"No figures have been published for {subject}."
     period, values = rows[-1]
-    text = f"In {period}, {subject}'s figure was {_say(values[0], meta)}"
+    text = f"In {period}, {subject}'s figure was {_say(values[0], meta, unit=True)}"
     comparisons = [
         f"{_say(value, meta)} for {name}" for name, value in zip(names[1:], values[1:], strict=True)
     ]
@@ -678,7 +680,7 @@ def _regions_section(
         ),
     )
     england_value = points[england].value if england is not None else published.NO_DATA
-    summary = f"In {period}, England's figure was {_say(england_value, meta)}."
+    summary = f"In {period}, England's figure was {_say(england_value, meta, unit=True)}."
     spread = _spread([p for p in points if p.geography.code != published.NATIONAL_CODE], meta)
     if spread:
         summary += f" Across regions it {spread}."
@@ -743,7 +745,7 @@ def _las_section(
         ),
     )
     own = points[selected].value if selected is not None else published.NO_DATA
-    summary = f"In {period}, {la.name}'s figure was {_say(own, meta)}."
+    summary = f"In {period}, {la.name}'s figure was {_say(own, meta, unit=True)}."
     others = [point for point in points if not point.selected]
     numbers = [point.value.value for point in others if point.value.value is not None]
     spread = _spread(others, meta)
@@ -753,7 +755,7 @@ def _las_section(
         group = "its statistical neighbours" if neighbours_only else "the other local authorities"
         summary += (
             f" Among {group} with a figure ({len(numbers)}), figures {spread}; "
-            f"the middle value was {median_text}{UNIT_SUFFIXES.get(Unit(meta.unit), '')}."
+            f"the middle value was {median_text}."
         )
     missing = len(others) - len(numbers)
     if missing:
@@ -821,7 +823,7 @@ def _indicator_fragment(
 
 
 @login_not_required
-@require_GET
+@require_safe
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
     """One indicator: over time, by region and across LAs, with definitions and caveats."""
 
@@ -836,7 +838,7 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
     """One of the indicator page's tables (``?table=series|regions|las``) as CSV."""
 
@@ -936,7 +938,7 @@ def _la_fragment(la: LaProfile) -> Fragment:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def la_summary(request: HttpRequest, la_code: str) -> HttpResponse:
     """Every indicator's latest figure for one LA, with its trend, region, England and
     statistical neighbours."""
@@ -945,7 +947,7 @@ def la_summary(request: HttpRequest, la_code: str) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def la_summary_csv(request: HttpRequest, la_code: str) -> HttpResponse:
     """The LA summary as one CSV (every group's rows, with their group and theme)."""
 

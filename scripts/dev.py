@@ -83,6 +83,7 @@ def serve(args: list[str]) -> None:
     log("Preparing the database and demo data")
     manage("migrate", "--no-input", "--verbosity", "0", environment=environment)
     manage("load_reference_data", environment=environment)
+    manage("load_published_data", environment=environment)
     manage("seed_demo", environment=environment)
     manage("seed_demo_submissions", environment=environment)
     print(

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.test import Client
 from lxml import html as lxml_html
 
-from dashboards import views
+from dashboards import published, views
 from dashboards.models import PublishedValue
-from dashboards.published import DATA_DIR, SPECS
+from dashboards.published import DATA_DIR, SPECS, IndicatorMeta
 from tests.conftest import make_user
 
 HEADLINES = [
@@ -125,9 +125,20 @@ def file_value(key: str, la_code: str, period: str) -> str:
     raise AssertionError(f"{key} {la_code} {period} not in {path.name}")
 
 
-def shown(published: str, decimals: int, suffix: str) -> str:
+def indicator(key: str) -> IndicatorMeta:
+    meta = published.get_indicator(key)
+    assert meta is not None
+    return meta
+
+
+def la_name(code: str) -> str:
+    (name,) = [name for la, name, _ in published.local_authorities() if la == code]
+    return name
+
+
+def shown(figure: str, decimals: int, suffix: str) -> str:
     """A file's number as the pages show it."""
-    rounded = Decimal(published).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = Decimal(figure).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return f"{rounded:,.{decimals}f}{suffix}"
 
 
@@ -153,7 +164,7 @@ def test_england_2025_headline_on_an_la_page_and_summary(
     series = table(get(pages, f"/published/{key}/?la=370"), "Barnsley over time")
     summary = get(pages, "/published/la/370/")
     (summary_row,) = [
-        r for rows in tables(summary).values() for r in rows if r[0] == views._meta(key).title
+        r for rows in tables(summary).values() for r in rows if r[0] == indicator(key).title
     ]
 
     assert row(series, "2025")[3] == expected  # Year, Barnsley, region, England, neighbours
@@ -175,10 +186,10 @@ def test_england_2025_headline_on_an_la_page_and_summary(
     ],
 )
 def test_la_figures_equal_the_files(pages: Client, key: str, la_code: str, period: str) -> None:
-    meta = views._meta(key)
-    published = file_value(key, la_code, period)
-    expected = shown(published, meta.decimals, "%" if meta.unit == "percent" else "")
-    name = views._profile(la_code).name
+    meta = indicator(key)
+    in_file = file_value(key, la_code, period)
+    expected = shown(in_file, meta.decimals, "%" if meta.unit == "percent" else "")
+    name = la_name(la_code)
 
     series = table(get(pages, f"/published/{key}/?la={la_code}"), f"{name} over time")
     las = table(get(pages, f"/published/{key}/?la={la_code}&period={period}"), "All local")
@@ -277,10 +288,10 @@ def test_without_an_la_only_england_and_regions_are_shown(pages: Client) -> None
 def test_the_neighbours_view_shows_the_la_and_its_ten_neighbours(pages: Client) -> None:
     response = get(pages, "/published/rereferral_12m/?la=370&view=neighbours&period=2024")
     rows = table(response, "Barnsley and its statistical neighbours, 2024")
-    profile = views._profile("370")
+    neighbours = [la.name for la in published.time_series("rereferral_12m", "370").neighbours]
 
     assert len(rows) == 11
-    assert {r[0].removesuffix(" Selected") for r in rows} == {"Barnsley", *profile.neighbours}
+    assert {r[0].removesuffix(" Selected") for r in rows} == {"Barnsley", *neighbours}
     assert row(rows, "Barnsley")[3] == "Selected"
     checked = parse(response).xpath('//input[@name="view"][@checked]')
     assert [radio.get("value") for radio in checked] == ["neighbours"]
@@ -430,14 +441,14 @@ def test_a_cached_page_never_carries_one_visitors_navigation_to_another(pages: C
 def test_a_reload_that_adds_figures_shows_within_a_minute(pages: Client) -> None:
     url = "/published/rereferral_12m/?la=370"
     assert "2030" not in get(pages, url).content.decode()
-    indicator = views._meta("rereferral_12m")
+    meta = indicator("rereferral_12m")
     england = PublishedValue.objects.get(
-        indicator__key=indicator.key, geography_code="E92000001", period="2025"
+        indicator__key=meta.key, geography_code="E92000001", period="2025"
     )
     england.pk = None
     england.period, england.period_end_year = "2030", 2030
     england.save()
-    england.indicator.periods = [*indicator.periods, "2030"]
+    england.indicator.periods = [*meta.periods, "2030"]
     england.indicator.save()
 
     # The data version is re-read once it is a minute old.
@@ -468,7 +479,7 @@ def test_queries_are_bounded_and_a_cached_page_needs_none(
 def test_the_england_page_needs_two_queries_a_year(
     pages: Client, django_assert_max_num_queries: Any
 ) -> None:
-    years = len(views._meta("rereferral_12m").periods)
+    years = len(indicator("rereferral_12m").periods)
 
     with django_assert_max_num_queries(2 * years + 8):
         get(pages, "/published/rereferral_12m/")

@@ -4,13 +4,13 @@
 // Every chart is an enhancement: the server renders a GOV.UK table of the same figures, a text
 // summary and the canvas's accessible name (role="img" + aria-label) beside it, so if this file
 // or Chart.js fails to load nothing is lost. Each <canvas data-chart="ID"> names the
-// {{ data|json_script:"ID" }} block holding its spec (built by dashboards.views.chart_spec):
+// {{ data|json_script:"ID" }} block holding its spec (built in dashboards/views.py):
 //
 //   { kind: 'line' | 'bar', labels: [...], series: [{ label, role, values: [number|null] }],
 //     highlight: index|null, reference: index|null, axisTitle,
 //     format: { prefix, suffix, decimals } }
 //
-// In a bar chart ``highlight`` is the selected area's bar and ``reference`` England's.
+// In a bar chart, highlight is the selected area's bar and reference is England's.
 //
 // The content security policy allows no inline scripts or style attributes. Data comes from the
 // non-executed JSON blocks; sizes are set through the CSSOM (element.style), which style-src
@@ -41,6 +41,7 @@ const BAR_CHART_PADDING_PX = 80
 const LINE_LABEL_GAP_PX = 16
 // Below this width direct labels would squeeze the plot: the legend alone names the lines.
 const NARROW_PX = 600
+const LABEL_FONT = `bold 14px ${FONT_FAMILY}`
 
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)')
 
@@ -75,11 +76,10 @@ function hatch () {
   return context.createPattern(tile, 'repeat')
 }
 
-const LABEL_FONT = `bold 14px ${FONT_FAMILY}`
-
-function textWidth (text, font = LABEL_FONT) {
+/** How wide ``text`` is drawn in the label font, in pixels. */
+function textWidth (text) {
   const context = document.createElement('canvas').getContext('2d')
-  context.font = font
+  context.font = LABEL_FONT
   return context.measureText(text).width
 }
 
@@ -129,7 +129,8 @@ const highlightValueLabel = {
   }
 }
 
-function commonOptions (spec, format) {
+/** Options every chart shares: no animation for those who prefer reduced motion. */
+function commonOptions (format) {
   return {
     responsive: true,
     animation: reducedMotion.matches ? false : { duration: 400 },
@@ -142,23 +143,25 @@ function commonOptions (spec, format) {
       tooltip: {
         callbacks: { label: (item) => `${item.dataset.label}: ${format(item.raw)}` }
       }
-    },
-    scales: {
-      value: {
-        title: { display: Boolean(spec.axisTitle), text: spec.axisTitle, color: TEXT },
-        ticks: { color: TEXT, callback: (value) => format(value) },
-        grid: { color: GRID }
-      },
-      category: { ticks: { color: TEXT }, grid: { display: false } }
     }
   }
 }
 
+/** The axis of the figures: from zero, titled with the unit, ticks formatted as the tables. */
+function valueAxis (spec, format) {
+  return {
+    beginAtZero: true,
+    title: { display: Boolean(spec.axisTitle), text: spec.axisTitle, color: TEXT },
+    ticks: { color: TEXT, maxTicksLimit: 6, callback: (value) => format(value) },
+    grid: { color: GRID }
+  }
+}
+
 function lineChart (canvas, spec, format) {
-  const options = commonOptions(spec, format)
+  const options = commonOptions(format)
   options.scales = {
-    x: { ...options.scales.category },
-    y: { ...options.scales.value, beginAtZero: true }
+    x: { ticks: { color: TEXT }, grid: { display: false } },
+    y: valueAxis(spec, format)
   }
   // Room on the right for the longest direct label; a taller shape on a phone.
   const labelRoom = Math.max(...spec.series.map((series) => textWidth(series.label))) + 16
@@ -201,7 +204,7 @@ function barChart (canvas, spec, format) {
   const { highlight, reference } = spec
   // Many bars need a tall chart: size the wrapper through the CSSOM and let Chart.js fill it.
   canvas.parentElement.style.height = `${spec.labels.length * BAR_HEIGHT_PX + BAR_CHART_PADDING_PX}px`
-  const options = commonOptions(spec, format)
+  const options = commonOptions(format)
   options.indexAxis = 'y'
   options.maintainAspectRatio = false
   const names = spec.labels.map((label, index) => index === highlight ? `▶ ${label}` : label)
@@ -209,9 +212,9 @@ function barChart (canvas, spec, format) {
   // names the room they need, up to just over half the width on a phone.
   const namesWidth = Math.max(...names.map((name) => textWidth(name))) + 12
   options.scales = {
-    x: { ...options.scales.value, beginAtZero: true, position: 'top', ticks: { ...options.scales.value.ticks, maxTicksLimit: 6 } },
+    x: { ...valueAxis(spec, format), position: 'top' },
     y: {
-      ...options.scales.category,
+      grid: { display: false },
       afterFit: (scale) => { scale.width = Math.min(namesWidth, scale.chart.width * 0.55) },
       ticks: {
         color: TEXT,
