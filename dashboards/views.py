@@ -50,6 +50,7 @@ from django.views.decorators.http import require_safe
 from dashboards import published
 from dashboards.models import PublishedIndicator, PublishedValue, Unit
 from portal.models import LocalAuthority, StatisticalNeighbour
+from portal.spreadsheets import formula_safe
 
 T = TypeVar("T")
 
@@ -260,20 +261,6 @@ def _number(value: published.Value, decimals: int) -> float | None:
     return float(_plain(value.value, decimals))
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(field: str) -> str:
-    """Neutralise spreadsheet formula injection: a field a spreadsheet would evaluate gets a
-    leading apostrophe. Plain numbers (including negative ones) are left as numbers."""
-    if field.startswith(_FORMULA_STARTS):
-        try:
-            Decimal(field)
-        except ArithmeticError:
-            return "'" + field
-    return field
-
-
 def csv_text(table: Table) -> str:
     """The table as CSV: one header row, then every row of every group."""
     out = io.StringIO()
@@ -282,7 +269,7 @@ def csv_text(table: Table) -> str:
     for group in table.groups:
         for row in group.rows:
             fields = [*row.csv, *(field for cell in row.cells for field in cell.csv)]
-            writer.writerow([_csv_safe(field) for field in fields])
+            writer.writerow([formula_safe(field) for field in fields])
     # A byte-order mark so Excel reads the file as UTF-8 (the pound sign).
     return "\ufeff" + out.getvalue()
 

@@ -19,9 +19,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-__all__ = ["COLUMNS", "FindingRow", "csv_lines", "formula_safe", "write_xlsx"]
+from portal.spreadsheets import formula_safe
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["COLUMNS", "FindingRow", "csv_lines", "write_xlsx"]
+
 
 #: Column headings, in the order of ``FindingRow.row``.
 COLUMNS = ("Rule", "Severity", "File", "Location", "Child ID", "Field", "Message")
@@ -38,11 +39,6 @@ class FindingRow(Protocol):
     message: str
 
     def get_severity_display(self) -> str: ...
-
-
-def formula_safe(value: str) -> str:
-    """``value``, with a leading apostrophe if a spreadsheet would treat it as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _cells(finding: FindingRow) -> list[str]:

@@ -40,6 +40,7 @@ from portal.access_admin.forms import (
 )
 from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import AuditEvent, Invitation, Membership, User
+from portal.spreadsheets import formula_safe
 
 View = Callable[..., HttpResponseBase]
 
@@ -47,7 +48,6 @@ PAGE_SIZE = 50
 #: Users who have not signed in for this long are listed for the periodic access review.
 REVIEW_AFTER = timedelta(days=90)
 #: Cells a spreadsheet would run as a formula (CSV injection); such cells get a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "occurred_at_utc", "actor_email", "action", "outcome", "organisation", "object_type",
     "object_id", "request_id", "ip_address", "details",
@@ -378,7 +378,7 @@ def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
     for event in events.iterator(chunk_size=2000):
         yield writer.writerow(
             [
-                csv_safe(value)
+                formula_safe(value)
                 for value in (
                     event.occurred_at.astimezone(UTC).isoformat(),
                     event.actor_email,
@@ -393,11 +393,6 @@ def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
                 )
             ]
         )
-
-
-def csv_safe(value: str) -> str:
-    """Prefix a cell a spreadsheet would treat as a formula with a quote, so it shows as text."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 # --- Helpers -------------------------------------------------------------------------------

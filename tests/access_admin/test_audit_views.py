@@ -13,7 +13,7 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from portal.access_admin.views import PAGE_SIZE, csv_safe
+from portal.access_admin.views import PAGE_SIZE
 from portal.models import AuditAction, AuditEvent, AuditOutcome
 
 LONDON = ZoneInfo("Europe/London")
@@ -131,7 +131,7 @@ def test_the_export_neutralises_spreadsheet_formulas(
 ) -> None:
     _event(
         actor_email='=HYPERLINK("http://evil")',
-        organisation="+370",
+        organisation="+1+cmd",
         object_id="@SUM(A1)",
         request_id="-2+3",
         details={"note": "fine"},
@@ -141,27 +141,10 @@ def test_the_export_neutralises_spreadsheet_formulas(
 
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["actor_email"] == '\'=HYPERLINK("http://evil")'
-    assert row["organisation"] == "'+370"
+    assert row["organisation"] == "'+1+cmd"
     assert row["object_id"] == "'@SUM(A1)"
     assert row["request_id"] == "'-2+3"
     assert row["details"] == '{"note": "fine"}'
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@x", "'@x"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("a=1", "a=1"),
-        ("", ""),
-    ],
-)
-def test_csv_safe(value: str, expected: str) -> None:
-    assert csv_safe(value) == expected
 
 
 def test_the_export_is_itself_audited(
