@@ -229,6 +229,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "portal.passwords.BreachedPatternValidator"},
 ]
 
+# --- Client address behind proxies ----------------------------------------------------------
+# How many proxies in front of the service append to X-Forwarded-For (0: trust none, use the
+# peer address). The rate limits, the audit trail (portal.audit) and gunicorn's access log
+# take the client address from this many entries from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # --- Sessions, cookies and security headers -----------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout; sliding because every request saves the session
