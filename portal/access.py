@@ -9,19 +9,26 @@ through here:
 * ``get_for_user_or_404(queryset, user, action, **lookup)`` — a single object: 404 when the
   user cannot see it at all (its existence is not revealed), 403 when they can see it but the
   action is not theirs.
+* ``@requires(action)`` — the decorator every signed-in view wears. It declares the action
+  the view needs (the permission-matrix test reads it), refuses a user whose roles never
+  allow it, and audits every refusal the view raises (403 or 404), so a refused attempt on
+  another organisation's object always leaves a trace.
 
 Roles are compared nowhere else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 
+from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import LocalAuthority, Role
 
 if TYPE_CHECKING:
@@ -36,6 +43,7 @@ __all__ = [
     "can_manage_access",
     "get_for_user_or_404",
     "local_authorities_for",
+    "requires",
 ]
 
 
@@ -153,5 +161,82 @@ def get_for_user_or_404(queryset: OrgScopedQuerySet[_M], user: User | AnonymousU
     for visibility in VISIBILITY_ACTIONS:
         visible = visible | queryset.restrict(user, visibility)
     if visible.filter(**lookup).exists():
-        raise PermissionDenied
-    raise Http404
+        raise Refused(_organisation_of(queryset, lookup))
+    # Whether the object exists in another organisation is recorded in the audit trail (for
+    # whoever investigates), never told to the user: both cases are the same 404.
+    raise OutOfScope(_organisation_of(queryset, lookup))
+
+
+class Refused(PermissionDenied):
+    """403: the user can see the object's organisation, but their role does not allow the
+    action. Carries the organisation's code for the audit event."""
+
+    def __init__(self, organisation: str = "") -> None:
+        super().__init__()
+        self.organisation = organisation
+
+
+class OutOfScope(Http404):
+    """404: no such object, or one in an organisation the user cannot see (``organisation``
+    is then its code, for the audit event; empty when the object does not exist)."""
+
+    def __init__(self, organisation: str = "") -> None:
+        super().__init__()
+        self.organisation = organisation
+
+
+def _organisation_of(queryset: OrgScopedQuerySet[Any], lookup: dict[str, Any]) -> str:
+    code = (
+        queryset.model._default_manager.filter(**lookup)
+        .values_list(f"{queryset.la_field}__code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def requires(action: Action, *, per_object: bool = False) -> Callable[[View], View]:
+    """Declare that a view needs ``action``, and guard it.
+
+    A user none of whose roles allows ``action`` for any organisation gets 403 before the
+    view runs. A view of one organisation-owned object says ``per_object=True`` and fetches
+    it with ``get_for_user_or_404``, which decides instead: 404 outside the user's
+    organisations (even for a role that could never act, so that no one learns the object
+    exists), 403 for a role that can see it but not act. Every refusal, from either place,
+    is written to the audit trail here: failed authorisation is a security event, and this
+    is the one place all of them pass through. The declared action is kept on the view as
+    ``required_action`` for the permission-matrix test.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                if not per_object and not can(request.user, action):
+                    raise Refused
+                return view(request, *args, **kwargs)
+            except (PermissionDenied, Http404) as refusal:
+                _audit_refusal(request, action, refusal)
+                raise
+
+        wrapped.required_action = action  # type: ignore[attr-defined]
+        wrapped.per_object = per_object  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def _audit_refusal(request: HttpRequest, action: Action, refusal: Exception) -> None:
+    status = 404 if isinstance(refusal, Http404) else 403
+    record(
+        AuditAction.ACCESS_DENIED,
+        request=request,
+        outcome=AuditOutcome.DENIED,
+        organisation=getattr(refusal, "organisation", ""),
+        path=request.path,
+        method=request.method,
+        required=str(action),
+        status=status,
+    )

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, F, Min, QuerySet, Window
@@ -36,7 +36,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.access import Action, can, get_for_user_or_404, local_authorities_for
+from portal.access import Action, can, get_for_user_or_404, local_authorities_for, requires
 from portal.audit import AuditAction, record
 from portal.models import User
 from submissions import exports, services, storage
@@ -148,11 +148,10 @@ def _enqueue(task: Any, submission: Submission) -> None:
 
 
 @require_GET
+@requires(Action.VIEW_REPORT)
 def history(request: HttpRequest) -> HttpResponse:
     """Submissions of every LA whose reports the user may read, newest first."""
     local_authorities = local_authorities_for(request.user, Action.VIEW_REPORT).order_by("name")
-    if not local_authorities.exists():
-        raise PermissionDenied
     submissions = (
         Submission.objects.restrict(request.user, Action.VIEW_REPORT)
         .select_related("local_authority", "created_by")
@@ -172,10 +171,9 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Action.UPLOAD)
 def upload(request: HttpRequest) -> HttpResponse:
     """Choose the LA and files and give the extract date; then go to the status page."""
-    if not can(request.user, Action.UPLOAD):
-        raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -200,6 +198,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@requires(Action.VIEW_REPORT, per_object=True)
 def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
     """The status page: where checking has got to, the files, the outcome and what to do."""
     submission = _submission(request, submission_id, Action.VIEW_REPORT)
@@ -225,6 +224,7 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
 
 
 @require_GET
+@requires(Action.VIEW_REPORT, per_object=True)
 def status_json(request: HttpRequest, submission_id: UUID) -> JsonResponse:
     """The status for the page's script to poll. It reads the submission row (which the
     worker keeps up to date), never the Celery result backend."""
@@ -233,6 +233,7 @@ def status_json(request: HttpRequest, submission_id: UUID) -> JsonResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Action.DECIDE, per_object=True)
 def accept(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
     """Accept a checked submission with no errors (POST); its indicators are then computed."""
     submission = _submission(request, submission_id, Action.DECIDE)
@@ -368,6 +369,7 @@ def _capped_groups(rules: list[Rule], matching: QuerySet[ValidationFinding]) -> 
 
 
 @require_GET
+@requires(Action.VIEW_REPORT, per_object=True)
 def report(request: HttpRequest, submission_id: UUID) -> HttpResponse:
     """The validation report: counts by rule, findings by rule, filters and downloads."""
     submission = _submission(request, submission_id, Action.VIEW_REPORT)
@@ -375,6 +377,7 @@ def report(request: HttpRequest, submission_id: UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@requires(Action.DECIDE, per_object=True)
 def explain(request: HttpRequest, submission_id: UUID, code: str) -> HttpResponseBase:
     """Save a note explaining one query rule's findings (POST)."""
     submission = _submission(request, submission_id, Action.DECIDE)
@@ -424,6 +427,7 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
 
 
 @require_GET
+@requires(Action.VIEW_REPORT, per_object=True)
 def report_csv(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
     """Every finding (as filtered on the page) as CSV, streamed row by row."""
     _, findings, filename = _report_export(request, submission_id, "csv")
@@ -434,6 +438,7 @@ def report_csv(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
 
 
 @require_GET
+@requires(Action.VIEW_REPORT, per_object=True)
 def report_xlsx(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
     """Every finding (as filtered on the page) as an XLSX workbook.
 
@@ -455,6 +460,7 @@ def report_xlsx(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
 
 
 @require_GET
+@requires(Action.UPLOAD, per_object=True)
 def raw_file(request: HttpRequest, submission_id: UUID, file_id: UUID) -> HttpResponseBase:
     """One uploaded file as the LA sent it, decrypted as it streams. Raw files can hold child
     data, so only users who may upload for the LA may download them, and each download is
