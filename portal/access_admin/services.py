@@ -16,7 +16,7 @@ from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.audit import AuditAction, record
+from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import (
     LA_SCOPED_ROLES,
     REGION_SCOPED_ROLES,
@@ -37,12 +37,14 @@ from portal.models import (
 )
 
 __all__ = [
+    "DATA_ROLES",
     "accept",
     "deactivate",
     "describe_inviter",
     "grant",
     "invite",
     "reactivate",
+    "refuse_own_address",
     "remove_membership",
     "resend",
     "revoke",
@@ -52,6 +54,49 @@ __all__ = [
 ]
 
 _M = TypeVar("_M", bound=models.Model)
+
+#: Roles that see data. Holding one of these and the access admin role at once is allowed
+#: (someone may need both), but only a second person can put them together, and the access
+#: review lists everyone who holds both.
+DATA_ROLES = frozenset(Role) - {Role.ACCESS_ADMIN}
+
+
+# --- Separation of duties ------------------------------------------------------------------
+
+
+def _refuse_own_access(user: User, by: User, change: str, request: HttpRequest) -> None:
+    """Nobody grants, changes or removes their own roles or account state: an access admin
+    who could would give themselves child-level data with nobody else involved. Because only
+    access admins reach these services, this also means a data role for an access admin (or
+    the access admin role for someone with a data role) always takes a second, different
+    access admin. The refusal is a security event, so it is audited before the 403."""
+    if user.pk != by.pk:
+        return
+    record(
+        AuditAction.ACCESS_DENIED,
+        request=request,
+        actor=by,
+        outcome=AuditOutcome.DENIED,
+        obj=user,
+        reason="own_access",
+        change=change,
+        user_id=user.pk,
+        user_email=user.email,
+    )
+    raise PermissionDenied("You cannot change your own access. Ask another access admin")
+
+
+def refuse_own_address(email: str, by: User, request: HttpRequest) -> None:
+    """Refuse (``PermissionDenied``, audited) an invitation to one of the inviter's own
+    addresses, their account's or any other they added: accepting it would give them a
+    second account, with whatever role they chose for it. Called by ``invite`` and, before
+    the form's "already has an account" check, by the invite page."""
+    email = email.strip()
+    if (
+        by.email.lower() == email.lower()
+        or EmailAddress.objects.filter(user=by, email__iexact=email).exists()
+    ):
+        _refuse_own_access(by, by, "invite", request)
 
 
 # --- Validation shared with the forms ------------------------------------------------------
@@ -83,9 +128,13 @@ def validate_scope(
 
 
 def validate_new_email(email: str) -> None:
-    """Refuse to invite someone who already has an account or an open invitation: a second
-    account for one person would split their access and their audit trail."""
-    user = User.objects.filter(email__iexact=email).first()
+    """Refuse to invite someone who already has an account (under their main or any other
+    address of theirs) or an open invitation: a second account for one person would split
+    their access and their audit trail."""
+    user = (
+        User.objects.filter(email__iexact=email).first()
+        or User.objects.filter(emailaddress__email__iexact=email).first()
+    )
     if user is not None and user.is_active:
         raise ValidationError(
             {"email": "This person already has an account. Change their access on their user page"}
@@ -133,8 +182,10 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invite someone by email to a role and scope. Returns the invitation and the raw token
     (only its hash is stored). Raises ``ValidationError`` for an email that already has an
-    account or a pending invitation, or a scope that does not fit the role."""
+    account or a pending invitation, or a scope that does not fit the role, and
+    ``PermissionDenied`` (audited) for an address of the inviter's own account."""
     email = email.strip().lower()
+    refuse_own_address(email, invited_by, request)
     with transaction.atomic():
         validate_new_email(email)
         validate_scope(role, local_authorities, regions)
@@ -248,7 +299,9 @@ def grant(
 ) -> Membership:
     """Give ``user`` a role over one local authority, one region, or (for national analysts
     and access admins) nothing. Raises ``ValidationError`` if the scope does not fit the role
-    or the user already holds exactly this membership."""
+    or the user already holds exactly this membership, and ``PermissionDenied`` (audited) when
+    ``by`` is ``user``."""
+    _refuse_own_access(user, by, f"grant {role}", request)
     local_authority = la_or_region if isinstance(la_or_region, LocalAuthority) else None
     region = la_or_region if isinstance(la_or_region, Region) else None
     validate_scope(
@@ -278,10 +331,10 @@ def grant(
 
 
 def remove_membership(membership: Membership, by: User, request: HttpRequest) -> None:
-    """Take one role away from a user. An access admin cannot remove their own access-admin
-    role, so the service can never be left with nobody able to manage access by accident."""
-    if membership.user_id == by.pk and membership.role == Role.ACCESS_ADMIN:
-        raise ValidationError("You cannot remove your own access admin role")
+    """Take one role away from a user. Nobody removes their own roles (``PermissionDenied``,
+    audited): that also means the service can never be left with nobody able to manage
+    access by accident."""
+    _refuse_own_access(membership.user, by, f"remove {membership.role}", request)
     with transaction.atomic():
         details = _membership_details(membership)
         organisation = _code(membership.local_authority or membership.region)
@@ -303,8 +356,7 @@ def deactivate(user: User, by: User, request: HttpRequest) -> int:
     """Stop ``user`` signing in and end every session they have, at once (ASVS 7.4.2).
     Their memberships are kept so reactivating restores the same access. Returns the number
     of sessions ended."""
-    if user.pk == by.pk:
-        raise ValidationError("You cannot deactivate your own account")
+    _refuse_own_access(user, by, "deactivate", request)
     with transaction.atomic():
         user = _locked(user)
         if not user.is_active:
@@ -326,6 +378,7 @@ def deactivate(user: User, by: User, request: HttpRequest) -> int:
 
 def reactivate(user: User, by: User, request: HttpRequest) -> None:
     """Let a deactivated user sign in again, with the roles they had."""
+    _refuse_own_access(user, by, "reactivate", request)
     with transaction.atomic():
         user = _locked(user)
         if user.is_active:

@@ -38,8 +38,9 @@ from portal.access_admin.forms import (
     InviteForm,
     UserSearchForm,
 )
+from portal.access_admin.services import DATA_ROLES
 from portal.audit import AuditAction, AuditOutcome, record
-from portal.models import AuditEvent, Invitation, Membership, User
+from portal.models import AuditEvent, Invitation, Membership, Role, User
 from portal.spreadsheets import formula_safe
 
 View = Callable[..., HttpResponseBase]
@@ -192,7 +193,8 @@ def reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @manage_access_required
 def access_review(request: HttpRequest) -> HttpResponse:
     """Active users who have not signed in for 90 days, or who never signed in and were
-    invited (or had their account created) more than 90 days ago: candidates to deactivate."""
+    invited (or had their account created) more than 90 days ago: candidates to deactivate.
+    Above them, everyone who holds both an access admin role and a data role."""
     cutoff = timezone.now() - REVIEW_AFTER
     stale = (
         _users_with_status()
@@ -201,10 +203,19 @@ def access_review(request: HttpRequest) -> HttpResponse:
         .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, invited_at__lt=cutoff))
         .order_by("last_login", "invited_at")
     )
+    # Separation of duties: someone who manages access and also sees data needed a second
+    # access admin to get there, and the review is where that pairing is checked again.
+    both_kinds = (
+        _users_with_status()
+        .filter(is_active=True, memberships__role=Role.ACCESS_ADMIN)
+        .filter(Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=DATA_ROLES)))
+        .distinct()
+        .order_by("full_name", "email")
+    )
     return render(
         request,
         "access_admin/access_review.html",
-        {"review_days": REVIEW_AFTER.days, **_paginate(request, stale)},
+        {"review_days": REVIEW_AFTER.days, "both_kinds": both_kinds, **_paginate(request, stale)},
     )
 
 
@@ -215,6 +226,9 @@ def access_review(request: HttpRequest) -> HttpResponse:
 @manage_access_required
 def invite(request: HttpRequest) -> HttpResponse:
     """Invite someone to a role and scope; they get an email with a single-use link."""
+    if request.method == "POST":
+        # Before the form, which would only say the address already has an account.
+        services.refuse_own_address(request.POST.get("email", ""), _acting_user(request), request)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
