@@ -1,8 +1,9 @@
 """System checks that stop the production profile running on the embedded default.
 
-The embedded default (SQLite, filesystem broker, local-memory cache) is for a laptop. With
-``DEBUG`` off the service holds real data about children, so it must run on PostgreSQL with
-Redis; these checks make ``migrate``, ``check`` and the WSGI start-up refuse anything else.
+The embedded default (SQLite, filesystem broker, local-memory cache) is for a laptop: for
+development (``DEBUG``) and the demo (``DEMO``). Otherwise the service holds real data about
+children, so it must run on PostgreSQL with Redis and a real secret key; these checks make
+``migrate``, ``check`` and the WSGI start-up refuse anything else.
 """
 
 from __future__ import annotations
@@ -11,13 +12,25 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register()
 def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    if settings.DEBUG:
+    if settings.DEBUG or settings.DEMO:  # development, or the demo on the embedded default
         return []
     errors = []
+    try:
+        settings.SECRET_KEY  # noqa: B018 - Django raises on an empty key when it is read
+    except ImproperlyConfigured:
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) needs a secret key.",
+                hint="Set SECRET_KEY to a long random value (python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'), or set DEBUG=true for local development.",
+                id="portal.E004",
+            )
+        )
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine != "django.db.backends.postgresql":
         errors.append(

@@ -13,7 +13,9 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, hotp_value
-from django.db import transaction
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.models import LocalAuthority, Membership, Region, Role, User
@@ -21,6 +23,17 @@ from portal.models import LocalAuthority, Membership, Region, Role, User
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed for local demos; DEBUG only)
 # Base32, 32 characters: the same secret for every demo account keeps the demo simple.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+
+
+def refuse_outside_the_demo() -> None:
+    """Stop a demo command anywhere but development, the demo, or the embedded SQLite
+    database. Production cannot run on SQLite (``portal.E001``), so the demo's commands work
+    as ``serve`` prints them, with no settings, and never put demo accounts into a real
+    deployment's database."""
+    if not (settings.EMBEDDED or connection.vendor == "sqlite"):
+        raise CommandError(
+            "Demo accounts and data are for the embedded default only (SQLite, or DEBUG=true)."
+        )
 
 
 @dataclass(frozen=True)

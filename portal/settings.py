@@ -21,12 +21,20 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-# No default outside DEBUG: production must be given a real secret.
-SECRET_KEY = (
-    env.str("SECRET_KEY") if not DEBUG else env.str("SECRET_KEY", default="dev-only-insecure-key")
-)
+# The demo (``scripts/dev.py serve``): DEBUG off, so people see the service's own pages (never
+# Django's debug pages, which list every URL), yet on the embedded default with local-only
+# secrets and plain HTTP on loopback. Never set it in a deployment: ``check --deploy`` warns
+# about the demo's secret key, and nothing of the demo is secure for real data.
+DEMO = env.bool("DEMO", default=False)
+#: Development or demo: the embedded default and its local-only conveniences are allowed.
+EMBEDDED = DEBUG or DEMO
+# No default outside development and the demo: production must be given a real secret.
+# Without one the key is empty, and Django refuses anything that signs or hashes with it
+# (sessions, tokens), while commands that need no secret (the offline checker) still run;
+# ``portal.checks`` stops the web server and workers starting without it.
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key" if EMBEDDED else "")
 ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if EMBEDDED else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -158,12 +166,23 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# One queue per kind of work, each consumed by its own workers (compose, Procfile.dev): a long
+# check never delays the indicators, and nothing ever delays the reconciler, which must run
+# every SUBMISSION_RECONCILE_SECONDS for a dead worker's job to resume in time.
+CELERY_TASK_ROUTES = {
+    "workers.process_submission": {"queue": "checks"},
+    "workers.compute_indicators": {"queue": "indicators"},
+    "workers.reconcile_submissions": {"queue": "housekeeping"},
+    "workers.purge_raw_files": {"queue": "housekeeping"},
+    "workers.heartbeat": {"queue": "housekeeping"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
 
 
 # --- Uploaded files and the submission pipeline -------------------------------------------
 # Master key (base64 of 32 random bytes) that wraps each uploaded file's own data key.
 FILE_ENCRYPTION_KEY = env.str("FILE_ENCRYPTION_KEY", default="")
-if DEBUG and not FILE_ENCRYPTION_KEY:
+if EMBEDDED and not FILE_ENCRYPTION_KEY:
     # The embedded default derives one from SECRET_KEY so it works with no set-up. Production
     # has no default (``submissions.checks``): there, files must outlive a SECRET_KEY rotation.
     import base64
@@ -183,12 +202,23 @@ SUBMISSION_MAX_ATTEMPTS = env.int("SUBMISSION_MAX_ATTEMPTS", default=3)
 # A submission in a working state this long is stuck: its worker died. Must exceed
 # CELERY_TASK_TIME_LIMIT (checked), so a task that is still running is never taken over.
 SUBMISSION_STUCK_AFTER_MINUTES = env.float("SUBMISSION_STUCK_AFTER_MINUTES", default=40)
+# A worker holds a check or an indicator computation for this long, renewing it while it runs
+# (several times per lease). A lease that lapses means the worker died: the reconciler, every
+# SUBMISSION_RECONCILE_SECONDS, re-queues the job. Together they bound how long a killed
+# worker's job waits (portal.W001 warns above two minutes).
+SUBMISSION_LEASE_SECONDS = env.float("SUBMISSION_LEASE_SECONDS", default=60)
+SUBMISSION_RECONCILE_SECONDS = env.float("SUBMISSION_RECONCILE_SECONDS", default=30)
+# Computing an accepted submission's indicators is tried this often, then marked failed and
+# the LA's data leads are emailed.
+INDICATORS_MAX_ATTEMPTS = env.int("INDICATORS_MAX_ATTEMPTS", default=3)
 # Every upload streams to a temporary file, capped per file while it streams.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = ["submissions.storage.SizeLimitedUploadHandler"]
 # Links in emails (workers have no request to build them from).
-SERVICE_BASE_URL = env.str("SERVICE_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+SERVICE_BASE_URL = env.str(
+    "SERVICE_BASE_URL", default="http://127.0.0.1:8000" if EMBEDDED else ""
+)
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -248,7 +278,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if not EMBEDDED:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31_536_000
@@ -294,10 +324,13 @@ STORAGES = {
     },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if not EMBEDDED
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Development and the demo serve static files straight from the apps (no collectstatic); WhiteNoise
+# only does that by itself when DEBUG is on.
+WHITENOISE_USE_FINDERS = EMBEDDED
 
 # --- Email --------------------------------------------------------------------------------
 # EMAIL_URL examples: consolemail:// (default), smtp+tls://user:pass@smtp.example.org:587

@@ -75,11 +75,16 @@ def manage(*args: str, environment: dict[str, str]) -> None:
     run([str(BIN / "python"), "manage.py", *args], environment)
 
 
+def demo_environment() -> dict[str, str]:
+    """The demo: the embedded default (SQLite, local-memory cache, filesystem broker) with
+    DEBUG off, so people see the service's own error pages, never Django's debug pages."""
+    return env(DEMO="true", PORT=os.environ.get("PORT", "8000"))
+
+
 def serve(args: list[str]) -> None:
     ensure_environment()
-    port = os.environ.get("PORT", "8000")
-    # The embedded default: DEBUG on, SQLite, local-memory cache, filesystem broker.
-    environment = env(DEBUG="true", PORT=port)
+    environment = demo_environment()
+    port = environment["PORT"]
     log("Preparing the database and demo data")
     manage("migrate", "--no-input", "--verbosity", "0", environment=environment)
     manage("load_reference_data", environment=environment)

@@ -64,7 +64,9 @@ def test_pages_with_an_invalid_form_get_an_error_summary_and_title_prefix() -> N
     assert html.count('class="govuk-error-summary"') == 1
     assert "<title>Error: " in html
     assert '<a href="#id_email">Enter a valid email address.</a>' in html
-    assert '<a href="#id_role">This field is required.</a>' in html
+    # Radios: the link goes to the first option (there is no element with id "id_role").
+    assert '<a href="#id_role_0">This field is required.</a>' in html
+    assert 'id="id_role_0"' in html
 
 
 def test_checkbox_lists_render_as_checkboxes_not_radios() -> None:

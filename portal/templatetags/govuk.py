@@ -26,6 +26,18 @@ def govuk_kind(field: BoundField) -> str:
 
 
 @register.filter
+def govuk_error_anchor(field: BoundField) -> str:
+    """The id an error-summary link points at: the control itself, or for radios and
+    checkboxes the first option (GOV.UK error summary guidance), whose id Django makes by
+    appending ``_0``; the group as a whole has no element with the field's own id."""
+    if not field.auto_id:
+        return field.html_name
+    if widget_kind(field.field.widget) in {"radios", "checkboxes"}:
+        return f"{field.auto_id}_0"
+    return str(field.auto_id)
+
+
+@register.filter
 def govuk_widget(field: BoundField) -> SafeString:
     """Render a single-control widget with its govuk class, error state and described-by ids."""
     kind = widget_kind(field.field.widget)

@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_accounts
+from portal.demo import (
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    refuse_outside_the_demo,
+    seed_demo_accounts,
+)
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (local development only; refused when DEBUG is off)."
+    help = "Create the demo accounts (refused outside the embedded default)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG:
-            raise CommandError("Demo accounts are for local development: set DEBUG=true.")
+        refuse_outside_the_demo()
         accounts = seed_demo_accounts()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
