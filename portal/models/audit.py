@@ -14,8 +14,15 @@ class AuditAction(models.TextChoices):
     SIGN_OUT = "sign_out", "Signed out"
     MFA_ADDED = "mfa_added", "Authenticator added"
     MFA_REMOVED = "mfa_removed", "Authenticator removed"
+    MFA_RECOVERY_CODES_RESET = "mfa_recovery_codes_reset", "Recovery codes replaced"
+    SIGN_IN_CODE_SENT = "sign_in_code_sent", "Sign-in code emailed"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     PASSWORD_RESET = "password_reset", "Password reset"
+    PASSWORD_SET = "password_set", "Password set"
+    EMAIL_ADDED = "email_added", "Email address added"
+    EMAIL_VERIFIED = "email_verified", "Email address verified"
+    EMAIL_CHANGED = "email_changed", "Main email address changed"
+    EMAIL_REMOVED = "email_removed", "Email address removed"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_RESENT = "invitation_resent", "Invitation resent"
     INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
@@ -51,8 +58,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """Who did what, when (UTC), to which organisation's object, with what outcome.
 
-    Append-only: the application refuses updates and deletes, and on PostgreSQL a trigger
-    makes the database refuse them too, whoever connects. ``details`` holds identifiers and
+    Append-only: the application refuses updates and deletes, and database triggers refuse
+    them too (PostgreSQL: UPDATE, DELETE and TRUNCATE; SQLite: UPDATE, DELETE and REPLACE).
+    Triggers stop mistakes, not the table's owner, who can disable them: in production the
+    runtime role does not own the tables and may only SELECT and INSERT here
+    (docs/deployment.md, ``manage.py grant_runtime_role``). ``details`` holds identifiers and
     counts only — never a child's identifier, name or date of birth.
     """
 
@@ -88,7 +98,18 @@ class AuditEvent(models.Model):
             pgtrigger.Protect(
                 name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             ),
+            # TRUNCATE fires no row triggers: refuse it with a statement-level one. (pgtrigger's
+            # Protect supports statement level only with transition tables, which TRUNCATE has
+            # none of.)
+            pgtrigger.Trigger(
+                name="audit_no_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+            ),
         ]
+        # SQLite has no pgtrigger: migration 0002 adds the equivalent triggers there.
 
     def __str__(self) -> str:
         return (
