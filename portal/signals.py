@@ -1,7 +1,9 @@
 """Audit events for authentication, from Django's and allauth's signals.
 
 Connected in ``PortalConfig.ready``. A failed sign-in records the email address typed (a
-user's work address, not child data) because investigating attacks needs it.
+user's work address, not child data) because investigating attacks needs it. Changes to how
+someone signs in (authenticators, email addresses, passwords) are recorded here rather than
+in the views, so they are audited wherever allauth makes them.
 """
 
 from __future__ import annotations
@@ -52,8 +54,21 @@ def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwarg
 
 @receiver(mfa_signals.authenticator_removed)
 def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    # Sent after the row is deleted, so there is no id left to record; the type says which.
     record(
         AuditAction.MFA_REMOVED,
+        request=request,
+        actor=user,
+        object_type=authenticator._meta.label,
+        type=authenticator.type,
+        user_id=user.pk,
+    )
+
+
+@receiver(mfa_signals.authenticator_reset)
+def _mfa_reset(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    record(
+        AuditAction.MFA_RECOVERY_CODES_RESET,
         request=request,
         actor=user,
         obj=authenticator,
@@ -80,3 +95,61 @@ def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
 @receiver(account_signals.password_reset)
 def _password_reset(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(AuditAction.PASSWORD_RESET, request=request, actor=user)
+
+
+@receiver(account_signals.password_set)
+def _password_set(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record(AuditAction.PASSWORD_SET, request=request, actor=user)
+
+
+@receiver(account_signals.email_added)
+def _email_added(sender: Any, request: Any, user: Any, email_address: Any, **kwargs: Any) -> None:
+    record(
+        AuditAction.EMAIL_ADDED,
+        request=request,
+        actor=user,
+        obj=email_address,
+        email_address=email_address.email,
+    )
+
+
+@receiver(account_signals.email_confirmed)
+def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
+    record(
+        AuditAction.EMAIL_VERIFIED,
+        request=request,
+        actor=email_address.user,
+        obj=email_address,
+        email_address=email_address.email,
+    )
+
+
+@receiver(account_signals.email_changed)
+def _email_changed(
+    sender: Any,
+    request: Any,
+    user: Any,
+    from_email_address: Any,
+    to_email_address: Any,
+    **kwargs: Any,
+) -> None:
+    record(
+        AuditAction.EMAIL_CHANGED,
+        request=request,
+        actor=user,
+        obj=to_email_address,
+        from_email=from_email_address.email if from_email_address is not None else "",
+        to_email=to_email_address.email,
+    )
+
+
+@receiver(account_signals.email_removed)
+def _email_removed(sender: Any, request: Any, user: Any, email_address: Any, **kwargs: Any) -> None:
+    # Sent after the row is deleted: the address itself says which.
+    record(
+        AuditAction.EMAIL_REMOVED,
+        request=request,
+        actor=user,
+        object_type=email_address._meta.label,
+        email_address=email_address.email,
+    )

@@ -48,10 +48,12 @@ View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 50
 #: Users who have not signed in for this long are listed for the periodic access review.
 REVIEW_AFTER = timedelta(days=90)
-#: Cells a spreadsheet would run as a formula (CSV injection); such cells get a leading quote.
+#: Columns of the audit export. The action and outcome come as their codes (stable, for
+#: filtering) and in words (for the people reading the file).
 CSV_COLUMNS = [
-    "occurred_at_utc", "actor_email", "action", "outcome", "organisation", "object_type",
-    "object_id", "request_id", "ip_address", "details",
+    "occurred_at_utc", "actor_email", "action", "action_description", "outcome",
+    "outcome_description", "organisation", "object_type", "object_id", "request_id",
+    "ip_address", "details",
 ]  # fmt: skip
 
 
@@ -397,7 +399,9 @@ def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
                     event.occurred_at.astimezone(UTC).isoformat(),
                     event.actor_email,
                     event.action,
+                    event.get_action_display(),
                     event.outcome,
+                    event.get_outcome_display(),
                     event.organisation,
                     event.object_type,
                     event.object_id,
