@@ -13,6 +13,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from portal.settings import *  # noqa: F403
 
+# The tests' own app: a ``flush`` that may empty the append-only audit table between tests.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests"]  # noqa: F405
+
 # Hashing with Argon2 is deliberately slow; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,8 +1,8 @@
-"""``flush``, as Django's, except that under the test runner it may empty the audit table.
+"""``flush``, as Django's, except that it may empty the audit table: for the tests only.
 
 Django's test cases that commit (live server, worker processes) are cleaned up with ``flush``,
-which the audit table's triggers refuse (TRUNCATE on PostgreSQL, DELETE on SQLite). Only while
-Django's test environment is set up does this command stand the triggers aside for the flush;
+which the audit table's triggers refuse (TRUNCATE on PostgreSQL, DELETE on SQLite). The
+``tests`` app that carries this command is installed by ``tests/settings.py`` alone, so
 anywhere else ``flush`` fails on the audit table, as it should.
 """
 
@@ -15,13 +15,8 @@ from typing import Any
 import pgtrigger
 from django.core.management.commands import flush
 from django.db import connections
-from django.test import utils as test_utils
 
 from portal.models import AuditEvent
-
-
-def _under_test_runner() -> bool:
-    return hasattr(test_utils._TestState, "saved_data")
 
 
 @contextlib.contextmanager
@@ -52,7 +47,5 @@ def _audit_triggers_aside(database: str) -> Iterator[None]:
 
 class Command(flush.Command):
     def handle(self, **options: Any) -> None:
-        if not _under_test_runner():
-            return super().handle(**options)
         with _audit_triggers_aside(options["database"]):
             return super().handle(**options)
