@@ -61,6 +61,9 @@ class Submission(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
+    #: Until when the worker that claimed it holds it (it renews the lease while it runs). A
+    #: lapsed lease means the worker died: the reconciler re-queues the submission.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done (0-100).")
     progress_message = models.CharField(max_length=200, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -79,6 +82,15 @@ class Submission(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
     )
     indicators_computed_at = models.DateTimeField(null=True, blank=True)
+    # Computing the indicators of an accepted submission: claimed, leased and fenced like the
+    # check (``attempts``, ``lease_expires_at``), with a final failed state.
+    indicators_attempts = models.PositiveSmallIntegerField(default=0)
+    indicators_lease_expires_at = models.DateTimeField(null=True, blank=True)
+    indicators_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reconciler last re-queued the computation."
+    )
+    indicators_failed_at = models.DateTimeField(null=True, blank=True)
+    indicators_failure_reason = models.TextField(blank=True)
     raw_files_deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
@@ -107,6 +119,15 @@ class Submission(models.Model):
     @property
     def is_checked(self) -> bool:
         return self.status in self.CHECKED
+
+    @property
+    def indicators_pending(self) -> bool:
+        """Accepted, and its figures are neither stored yet nor given up on."""
+        return (
+            self.status == self.Status.ACCEPTED
+            and self.indicators_computed_at is None
+            and self.indicators_failed_at is None
+        )
 
 
 class SubmissionFileQuerySet(OrgScopedQuerySet["SubmissionFile"]):

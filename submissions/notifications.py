@@ -1,5 +1,6 @@
-"""Emails about submissions. Plain text, to the uploader only, and never any child data: the
-outcome, counts and a link to the status page, where the signed-in user reads the details."""
+"""Emails about submissions. Plain text, never any child data: the outcome, counts and a link
+to the status page, where the signed-in user reads the details. The outcome of a check goes to
+the uploader; figures that could not be worked out, to the LA's data leads (who accepted it)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.core.mail import send_mail
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from portal.models import Membership, Role
 from submissions.models import Submission
 
-__all__ = ["send_validation_finished", "status_url"]
+__all__ = ["send_indicators_failed", "send_validation_finished", "status_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,4 +98,55 @@ def send_validation_finished(submission: Submission) -> bool:
     except Exception:
         logger.exception("Could not email the outcome of submission %s", submission.pk)
         return False
+    logger.info("Emailed the outcome of submission %s", submission.pk)
+    return True
+
+
+def _data_lead_emails(submission: Submission) -> list[str]:
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=Role.LA_DATA_LEAD,
+                local_authority_id=submission.local_authority_id,
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def send_indicators_failed(submission: Submission) -> bool:
+    """Tell the LA's data leads that the figures of their accepted submission could not be
+    worked out and the service has stopped trying. Returns whether an email was sent; a mail
+    failure is logged, never raised (the failure is shown on the status page too)."""
+    recipients = _data_lead_emails(submission)
+    if not recipients:
+        logger.warning("Submission %s: no data lead to tell that its figures failed",
+                       submission.pk)  # fmt: skip
+        return False
+    la = submission.local_authority
+    body = "\n\n".join(
+        [
+            f"The figures of the accepted extract for {la.name}, taken on "
+            f"{submission.as_of:%d %B %Y}, could not be worked out.",
+            submission.indicators_failure_reason
+            or "This is a fault in the service, not your data: contact support.",
+            f"See the submission:\n{status_url(submission)}",
+            "You need to sign in to see it.",
+            settings.SERVICE_NAME,
+        ]
+    )
+    try:
+        send_mail(
+            subject=f"[{settings.SERVICE_NAME}] {la.name} extract: figures could not be worked out",
+            message=body + "\n",
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except Exception:
+        logger.exception("Could not email the failed figures of submission %s", submission.pk)
+        return False
+    logger.info("Emailed %s data lead(s) that submission %s's figures failed",
+                len(recipients), submission.pk)  # fmt: skip
     return True

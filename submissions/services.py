@@ -18,12 +18,20 @@ enqueues after commit. So:
 
 * ``claim`` is one conditional UPDATE. Of two deliveries only one matches the row; the other
   gets ``None`` and does nothing. ``attempts`` counts claims and bounds retries.
+* A claim is a *lease* (``lease_expires_at``, SUBMISSION_LEASE_SECONDS) that the running task
+  renews. A SIGKILLed worker renews nothing: its lease lapses, and the reconciler re-queues the
+  submission within SUBMISSION_RECONCILE_SECONDS, whichever broker lost (filesystem) or holds
+  back (Redis, until its visibility timeout) the message. A redelivered message that meets a
+  live lease does nothing.
 * ``attempts`` is also the claim's *fencing token*: a worker remembers the value it claimed
   with, and every later write (progress, the report) is conditional on it. If the reconciler
   judged a worker dead and another worker claimed the submission since, the old worker's
   writes match nothing (``ClaimLost``), so a stale worker can never overwrite a newer outcome.
 * Results are written idempotently, in one transaction each: a submission's findings are
   deleted and re-created; an LA's indicator values are replaced as a whole.
+* Indicator computation has the same machinery of its own (``claim_indicators``,
+  ``indicators_attempts`` as its fencing token, ``indicators_lease_expires_at``), and a final
+  failed state (``indicators_failed_at``) that the LA's data leads are emailed about.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -61,24 +70,37 @@ from submissions.readers import read_files
 from submissions.rules import run_rules
 
 __all__ = [
+    "INDICATORS_FAULT",
     "MAX_FINDINGS_PER_CODE",
     "SERVICE_FAULT",
     "TOOK_TOO_LONG",
     "ClaimLost",
+    "Figures",
+    "IndicatorClaimLost",
     "NotAllowed",
     "Requeue",
     "accept",
     "claim",
+    "claim_indicators",
     "compute_and_store_indicators",
     "create_submission",
     "explain_query",
     "fail",
+    "fail_indicators",
     "failure_reason_after_attempts",
+    "figures_source",
+    "figures_waiting",
+    "indicator_rows",
     "indicators_pending",
     "purge_raw_files",
     "release",
+    "release_indicators",
+    "renew_indicators_lease",
+    "renew_lease",
+    "requeue_indicators",
     "requeue_stuck",
     "run_checks",
+    "store_indicators",
     "stuck_submissions",
 ]
 
@@ -117,6 +139,26 @@ def failure_reason_after_attempts() -> str:
     )
 
 
+def indicators_failure_after_attempts() -> str:
+    return (
+        "We could not work out the figures of this submission after "
+        f"{settings.INDICATORS_MAX_ATTEMPTS} attempts. This is a fault in the service, not your "
+        "data: contact support. Until it is fixed, the figures still come from the previous "
+        "accepted submission, if there is one."
+    )
+
+
+INDICATORS_FAULT = (
+    "Something went wrong in the service while working out the figures of this submission. "
+    "This is a fault in the service, not your data: contact support. Until it is fixed, the "
+    "figures still come from the previous accepted submission, if there is one."
+)
+INDICATORS_FILES_GONE = (
+    "The figures of this submission could not be worked out before its files were deleted at "
+    "the end of the retention period. Upload the extract again."
+)
+
+
 class NotAllowed(ValidationError):
     """The submission's state does not allow this action. The message is for the user."""
 
@@ -124,6 +166,10 @@ class NotAllowed(ValidationError):
 class ClaimLost(Exception):
     """This worker's claim was taken over (the reconciler judged it dead and another worker
     claimed the submission): stop, and write nothing."""
+
+
+class IndicatorClaimLost(ClaimLost):
+    """This worker's claim on an indicator computation was taken over: write nothing."""
 
 
 class Requeue(StrEnum):
@@ -144,6 +190,19 @@ def _stuck_before(now: datetime) -> datetime:
     return now - timedelta(minutes=settings.SUBMISSION_STUCK_AFTER_MINUTES)
 
 
+def _lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
+
+
+def _held_by_a_dead_worker(now: datetime) -> Q:
+    """Claimed, and its worker is evidently gone: the lease lapsed (or, for a claim made before
+    leases existed, its state has not changed for SUBMISSION_STUCK_AFTER_MINUTES)."""
+    return Q(status__in=CLAIMED) & (
+        Q(lease_expires_at__lt=now)
+        | Q(lease_expires_at__isnull=True, status_changed_at__lt=_stuck_before(now))
+    )
+
+
 def _notify_on_commit(submission: Submission) -> None:
     # After commit, so the email never announces an outcome that was rolled back; robust, so a
     # mail failure cannot turn a saved outcome into a task error.
@@ -156,9 +215,13 @@ def _mark_failed(submission: Submission, reason: str, now: datetime | None = Non
     submission.failure_reason = reason
     submission.status_changed_at = now or timezone.now()
     submission.progress_message = ""
+    submission.lease_expires_at = None
     submission.save(
-        update_fields=["status", "failure_reason", "status_changed_at", "progress_message"]
-    )
+        update_fields=[
+            "status", "failure_reason", "status_changed_at", "progress_message",
+            "lease_expires_at",
+        ]
+    )  # fmt: skip
     logger.info("Submission %s failed after %s attempt(s)", submission.pk, submission.attempts)
     _notify_on_commit(submission)
 
@@ -245,15 +308,12 @@ def create_submission(
 
 def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
     """Take a submission for checking: RECEIVED (or claimed by a worker that is evidently dead,
-    its state unchanged for longer than SUBMISSION_STUCK_AFTER_MINUTES) → CHECKING, counting
-    the attempt. Returns the claimed submission, or None when there is nothing to do: another
-    worker holds it, it is finished, or it was out of attempts (it is now FAILED and its
-    uploader is emailed)."""
+    its lease lapsed) → CHECKING with a fresh lease, counting the attempt. Returns the claimed
+    submission, or None when there is nothing to do: another worker holds it, it is finished,
+    or it was out of attempts (it is now FAILED and its uploader is emailed)."""
     pk = _pk(submission_id)
     now = timezone.now()
-    claimable = Q(status=Status.RECEIVED) | Q(
-        status__in=CLAIMED, status_changed_at__lt=_stuck_before(now)
-    )
+    claimable = Q(status=Status.RECEIVED) | _held_by_a_dead_worker(now)
     # One UPDATE ... WHERE: the database lets exactly one of two racing deliveries match.
     claimed = Submission.objects.filter(
         claimable, pk=pk, attempts__lt=settings.SUBMISSION_MAX_ATTEMPTS
@@ -261,6 +321,7 @@ def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
         status=Status.CHECKING,
         status_changed_at=now,
         attempts=F("attempts") + 1,
+        lease_expires_at=_lease_until(now),
         progress=5,
         progress_message="Opening your files",
         failure_reason="",
@@ -274,11 +335,28 @@ def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
     return None
 
 
+def renew_lease(submission: Submission) -> bool:
+    """Extend this worker's lease on a submission it is checking (the task's renewing thread
+    calls it several times per lease). False once the claim is no longer ours."""
+    return bool(
+        Submission.objects.filter(
+            pk=submission.pk, status__in=CLAIMED, attempts=submission.attempts
+        ).update(lease_expires_at=_lease_until(timezone.now()))
+    )
+
+
 def _progress(submission: Submission, status: str, percent: int, message: str) -> None:
-    """Record progress, only while this worker's claim stands (see the module docstring)."""
-    changes: dict[str, Any] = {"status": status, "progress": percent, "progress_message": message}
+    """Record progress, and renew the lease, only while this worker's claim stands (see the
+    module docstring)."""
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "status": status,
+        "progress": percent,
+        "progress_message": message,
+        "lease_expires_at": _lease_until(now),
+    }
     if status != submission.status:
-        changes["status_changed_at"] = timezone.now()
+        changes["status_changed_at"] = now
     updated = Submission.objects.filter(
         pk=submission.pk, status__in=CLAIMED, attempts=submission.attempts
     ).update(**changes)
@@ -382,6 +460,7 @@ def run_checks(submission: Submission) -> Submission:
         current.status = Status.READY if errors == 0 else Status.HAS_ERRORS
         current.status_changed_at = current.validated_at = timezone.now()
         current.progress, current.progress_message = 100, ""
+        current.lease_expires_at = None
         current.error_count = errors
         current.query_count = len(findings) - errors
         current.formats = [str(f) for f in extract.formats]
@@ -414,6 +493,7 @@ def release(submission: Submission) -> bool:
         ).update(
             status=Status.RECEIVED,
             status_changed_at=timezone.now(),
+            lease_expires_at=None,
             progress=0,
             progress_message="Waiting to be checked again",
         )
@@ -557,26 +637,109 @@ def _text(value: Any, length: int) -> str:
     return "" if _missing(value) else _clip(str(value), length)
 
 
-def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bool:
-    """Compute an ACCEPTED submission's indicators and make them its LA's values.
+def _indicators_claimable(now: datetime) -> Q:
+    """Accepted, figures neither stored nor given up on, and no live worker holds it."""
+    return Q(
+        status=Status.ACCEPTED,
+        indicators_computed_at__isnull=True,
+        indicators_failed_at__isnull=True,
+    ) & (Q(indicators_lease_expires_at__isnull=True) | Q(indicators_lease_expires_at__lt=now))
 
-    Reads the raw files again (they are kept until the retention period ends; acceptance
-    triggers this at once), computes every indicator and breakdown, then in one transaction
-    replaces all of the LA's stored values. Running it twice gives the same rows. Returns
-    False, writing nothing, when the submission is not (or no longer) the LA's accepted one.
-    """
-    pk = _pk(submission)
-    current = Submission.objects.select_related("local_authority").get(pk=pk)
-    if current.status != Status.ACCEPTED:
-        return False
-    if current.raw_files_deleted_at is not None:
-        logger.warning("Submission %s: raw files deleted, indicators cannot be computed", pk)
-        return False
-    la = current.local_authority
+
+def _mark_indicators_failed(submission: Submission, reason: str, now: datetime) -> None:
+    """Give up on the figures of a row the caller has locked; email the LA's data leads after
+    commit. The LA's stored figures (the previous submission's, if any) stay as they are."""
+    submission.indicators_failed_at = now
+    submission.indicators_failure_reason = reason
+    submission.indicators_lease_expires_at = None
+    submission.save(
+        update_fields=[
+            "indicators_failed_at", "indicators_failure_reason", "indicators_lease_expires_at",
+        ]
+    )  # fmt: skip
+    logger.info("Submission %s: indicators failed after %s attempt(s)",
+                submission.pk, submission.indicators_attempts)  # fmt: skip
+    transaction.on_commit(partial(notifications.send_indicators_failed, submission), robust=True)
+
+
+def claim_indicators(submission_id: Submission | uuid.UUID | str) -> Submission | None:
+    """Take an accepted submission's indicator computation: count the attempt (the claim's
+    fencing token) and lease it to this worker. None when there is nothing to do: not (or no
+    longer) the LA's accepted submission, figures stored or given up on, another worker holds
+    it; or it was out of attempts, or its files are gone (it is now failed, its data leads
+    emailed)."""
+    pk = _pk(submission_id)
+    now = timezone.now()
+    claimed = Submission.objects.filter(
+        _indicators_claimable(now),
+        pk=pk,
+        raw_files_deleted_at__isnull=True,
+        indicators_attempts__lt=settings.INDICATORS_MAX_ATTEMPTS,
+    ).update(
+        indicators_attempts=F("indicators_attempts") + 1,
+        indicators_lease_expires_at=_lease_until(now),
+    )
+    if claimed:
+        return Submission.objects.select_related("local_authority").get(pk=pk)
+    with transaction.atomic():
+        row = (
+            Submission.objects.select_for_update().filter(_indicators_claimable(now), pk=pk).first()
+        )
+        if row is not None and row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
+            _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
+        elif row is not None and row.raw_files_deleted_at is not None:
+            _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
+    return None
+
+
+def _holds_indicators(submission: Submission) -> QuerySet[Submission]:
+    """The row, while this worker's claim on its indicator computation stands."""
+    return Submission.objects.filter(
+        pk=submission.pk,
+        status=Status.ACCEPTED,
+        indicators_computed_at__isnull=True,
+        indicators_failed_at__isnull=True,
+        indicators_lease_expires_at__isnull=False,
+        indicators_attempts=submission.indicators_attempts,
+    )
+
+
+def renew_indicators_lease(submission: Submission) -> bool:
+    """Extend this worker's lease on an indicator computation. False once it is not ours."""
+    return bool(
+        _holds_indicators(submission).update(
+            indicators_lease_expires_at=_lease_until(timezone.now())
+        )
+    )
+
+
+def release_indicators(submission: Submission) -> bool:
+    """Give a claimed computation back after a transient error, so the task's retry can claim
+    it again; the attempt still counts. False if the claim was no longer ours."""
+    return bool(_holds_indicators(submission).update(indicators_lease_expires_at=None))
+
+
+def fail_indicators(submission: Submission, reason: str) -> bool:
+    """Give up on a computation this worker claimed (a fault that would happen again): the
+    final failed state, and the LA's data leads are told. False if the claim was not ours."""
+    with transaction.atomic():
+        row = _holds_indicators(submission).select_for_update().first()
+        if row is None:
+            return False
+        _mark_indicators_failed(row, reason, timezone.now())
+    return True
+
+
+def indicator_rows(
+    submission: Submission,
+) -> tuple[list[IndicatorValue], list[IndicatorBreakdown]]:
+    """Compute (and not store) a submission's indicator values and breakdowns from its raw
+    files, which are kept until the retention period ends."""
+    la = submission.local_authority
     with tempfile.TemporaryDirectory(prefix="csc-indicators-") as folder:
-        extract = _read_extract(current, Path(folder))
+        extract = _read_extract(submission, Path(folder))
     population = dict(Population.objects.filter(la=la).values_list("year", "population_0_17"))
-    as_of = extract.as_of or current.as_of
+    as_of = extract.as_of or submission.as_of
     values = compute_all(
         extract.tables, as_of=as_of, coverage_start=extract.coverage_start, population=population
     )
@@ -586,7 +749,7 @@ def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bo
     value_rows = [
         IndicatorValue(
             local_authority=la,
-            submission=current,
+            submission=submission,
             indicator_id=row["indicator_id"],
             period_start=_date(row["period_start"]),
             period_end=_date(row["period_end"]),
@@ -601,7 +764,7 @@ def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bo
     breakdown_rows = [
         IndicatorBreakdown(
             local_authority=la,
-            submission=current,
+            submission=submission,
             indicator_id=row["indicator_id"],
             period_end=_date(row["period_end"]),
             dimension=_text(row["dimension"], 20),
@@ -613,35 +776,111 @@ def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bo
         )
         for row in breakdowns.to_dict("records")
     ]
+    return value_rows, breakdown_rows
+
+
+def store_indicators(submission: Submission) -> bool:
+    """Compute the indicators of a submission this worker claimed (``claim_indicators``) and
+    make them its LA's figures.
+
+    The switch is one transaction: the LA's stored values (the superseded submission's, until
+    now) are deleted and the new ones inserted, so a reader sees either the old figures or the
+    new, never a mix or none; a worker killed before it commits leaves the old ones intact.
+    Returns False, writing nothing, when the submission is no longer the LA's accepted one (a
+    newer one was accepted meanwhile). Raises ``IndicatorClaimLost``, writing nothing, when
+    another worker took the computation over.
+    """
+    value_rows, breakdown_rows = indicator_rows(submission)
+    la = submission.local_authority
     with transaction.atomic():
         # Same lock order as ``accept``: if a newer submission was accepted while we computed,
         # this one is SUPERSEDED now and must not replace the newer one's values.
         LocalAuthority.objects.select_for_update().get(pk=la.pk)
-        locked = Submission.objects.select_for_update().get(pk=pk)
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.status != Status.ACCEPTED:
+            locked.indicators_lease_expires_at = None
+            locked.save(update_fields=["indicators_lease_expires_at"])
             return False
+        if not _holds_indicators(submission).exists():
+            raise IndicatorClaimLost(f"submission {submission.pk}: computation taken over")
         IndicatorValue.objects.filter(local_authority=la).delete()
         IndicatorBreakdown.objects.filter(local_authority=la).delete()
         IndicatorValue.objects.bulk_create(value_rows, batch_size=_FINDING_BATCH)
         IndicatorBreakdown.objects.bulk_create(breakdown_rows, batch_size=_FINDING_BATCH)
         locked.indicators_computed_at = timezone.now()
-        locked.save(update_fields=["indicators_computed_at"])
+        locked.indicators_lease_expires_at = None
+        locked.save(update_fields=["indicators_computed_at", "indicators_lease_expires_at"])
     logger.info(
-        "Submission %s: %s indicator values and %s breakdowns stored for LA %s",
-        pk, len(value_rows), len(breakdown_rows), la.code,
+        "Submission %s: indicators stored (%s values, %s breakdowns, LA %s, attempt %s)",
+        submission.pk, len(value_rows), len(breakdown_rows), la.code,
+        submission.indicators_attempts,
     )  # fmt: skip
     return True
+
+
+def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bool:
+    """Claim, compute and store an accepted submission's indicators in this process (the demo
+    data and tests; the worker's task does the same with a renewed lease). Returns False,
+    writing nothing, when there was nothing to claim or a newer submission was accepted."""
+    claimed = claim_indicators(submission)
+    return claimed is not None and store_indicators(claimed)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Which submission an LA's stored figures come from, and whether newer ones are due."""
+
+    #: The submission whose values are stored (None: no figures stored for the LA yet).
+    source: Submission | None
+    #: The LA's accepted submission, when its figures are not stored (yet, or at all).
+    waiting_for: Submission | None
+
+    @property
+    def pending(self) -> bool:
+        return self.waiting_for is not None and self.waiting_for.indicators_failed_at is None
+
+    @property
+    def failed(self) -> bool:
+        return self.waiting_for is not None and self.waiting_for.indicators_failed_at is not None
+
+
+def figures_source(local_authority: LocalAuthority | int) -> Figures:
+    """Which submission the LA's stored figures come from, for pages that show figures. Until
+    a newly accepted submission's values are stored, the stored ones are still the superseded
+    submission's: pages say so (``waiting_for``)."""
+    la_id = local_authority.pk if isinstance(local_authority, LocalAuthority) else local_authority
+    source_id = (
+        IndicatorValue.objects.filter(local_authority_id=la_id)
+        .values_list("submission_id", flat=True)
+        .first()
+    )
+    source = Submission.objects.filter(pk=source_id).first() if source_id else None
+    accepted = Submission.objects.filter(local_authority_id=la_id, status=Status.ACCEPTED).first()
+    waiting = accepted if accepted is not None and accepted.pk != source_id else None
+    return Figures(source=source, waiting_for=waiting)
+
+
+def figures_waiting(local_authorities: QuerySet[LocalAuthority]) -> list[Figures]:
+    """``figures_source`` of each of these LAs whose accepted submission's figures are not
+    stored: the LAs whose pages still show an older submission's figures (or none)."""
+    waiting = Submission.objects.filter(
+        local_authority__in=local_authorities,
+        status=Status.ACCEPTED,
+        indicators_computed_at__isnull=True,
+    ).select_related("local_authority")
+    return [figures_source(s.local_authority) for s in waiting.order_by("local_authority__name")]
 
 
 # --- housekeeping (beat) ---------------------------------------------------------------------
 
 
 def stuck_submissions(now: datetime) -> QuerySet[Submission]:
-    """Submissions in a working state whose state has not changed for longer than
-    SUBMISSION_STUCK_AFTER_MINUTES: their message was lost or their worker died. The threshold
-    is longer than the hard task time limit, so no live task is ever among them."""
+    """Submissions whose check should be running but is not: claimed by a worker that died
+    (its lease lapsed), or waiting (RECEIVED) for longer than SUBMISSION_STUCK_AFTER_MINUTES,
+    so their message was lost. A live task renews its lease, so it is never among them."""
     return Submission.objects.filter(
-        status__in=Submission.WORKING, status_changed_at__lt=_stuck_before(now)
+        Q(status=Status.RECEIVED, status_changed_at__lt=_stuck_before(now))
+        | _held_by_a_dead_worker(now)
     )
 
 
@@ -657,22 +896,52 @@ def requeue_stuck(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
             return Requeue.FAILED
         # Not claimed from here: the attempt is counted when a worker claims it. Bumping
         # status_changed_at keeps the next reconciler run from re-queuing it again at once.
-        row.status, row.status_changed_at = Status.RECEIVED, now
+        row.status, row.status_changed_at, row.lease_expires_at = Status.RECEIVED, now, None
         row.progress, row.progress_message = 0, "Waiting to be checked again"
-        row.save(update_fields=["status", "status_changed_at", "progress", "progress_message"])
+        row.save(
+            update_fields=[
+                "status", "status_changed_at", "lease_expires_at", "progress", "progress_message",
+            ]
+        )  # fmt: skip
     logger.info("Submission %s was stuck; re-queued (attempts so far: %s)", row.pk, row.attempts)
     return Requeue.REQUEUED
 
 
 def indicators_pending(now: datetime) -> QuerySet[Submission]:
-    """Accepted submissions whose indicators should have been computed by now but were not
-    (the task was lost or failed), and whose raw files still exist to compute them from."""
+    """Accepted submissions whose indicator computation should be running but is not: its
+    worker died (the lease lapsed), or its message was lost (never claimed, or released, and
+    not re-queued for SUBMISSION_STUCK_AFTER_MINUTES)."""
+    stuck_before = _stuck_before(now)
+    lost = Q(indicators_lease_expires_at__isnull=True) & (
+        Q(indicators_queued_at__lt=stuck_before)
+        | Q(indicators_queued_at__isnull=True, accepted_at__lt=stuck_before)
+    )
     return Submission.objects.filter(
+        lost | Q(indicators_lease_expires_at__lt=now),
         status=Status.ACCEPTED,
         indicators_computed_at__isnull=True,
-        accepted_at__lt=_stuck_before(now),
-        raw_files_deleted_at__isnull=True,
+        indicators_failed_at__isnull=True,
     )
+
+
+def requeue_indicators(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
+    """Hand a pending computation back for a new task, or give up on it once out of attempts
+    (or files: they were deleted). The caller enqueues ``compute_indicators`` on REQUEUED."""
+    with transaction.atomic():
+        row = indicators_pending(now).select_for_update().filter(pk=_pk(submission_id)).first()
+        if row is None:
+            return Requeue.SKIPPED
+        if row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
+            _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
+            return Requeue.FAILED
+        if row.raw_files_deleted_at is not None:
+            _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
+            return Requeue.FAILED
+        row.indicators_lease_expires_at, row.indicators_queued_at = None, now
+        row.save(update_fields=["indicators_lease_expires_at", "indicators_queued_at"])
+    logger.info("Submission %s: indicators re-queued (attempts so far: %s)",
+                row.pk, row.indicators_attempts)  # fmt: skip
+    return Requeue.REQUEUED
 
 
 def purge_raw_files(now: datetime) -> int:

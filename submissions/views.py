@@ -166,6 +166,8 @@ def history(request: HttpRequest) -> HttpResponse:
         rows=[(s, _status(s)) for s in context["page_obj"]],
         filters=filters if local_authorities.count() > 1 else None,
         can_upload=can(request.user, Action.UPLOAD),
+        # LAs whose figures still come from an older submission (or none) say so.
+        figures_waiting=services.figures_waiting(local_authorities),
     )
     return render(request, "submissions/history.html", context)
 
@@ -219,6 +221,8 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
         # The page says which accepted extract this one would replace.
         "current_accepted": can_accept
         and Submission.objects.filter(local_authority=la, status=Status.ACCEPTED).first(),
+        # Which submission the LA's figures come from, once this one has been accepted.
+        "figures": submission.accepted_at and services.figures_source(la),
     }
     return render(request, "submissions/detail.html", context)
 

@@ -130,26 +130,48 @@ def _purge_broker() -> None:
     app.control.purge()
 
 
+#: Every queue a task is routed to: test workers consume them all unless told otherwise.
+ALL_QUEUES = ",".join(sorted({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}))
+_LOGS: dict[int, Path] = {}
+
+
+def process_log(proc: subprocess.Popen[str]) -> str:
+    """Everything a process started by ``celery_worker_process`` has logged so far."""
+    return _LOGS[proc.pid].read_text(errors="replace")
+
+
 @pytest.fixture
-def celery_worker_process(transactional_db: None) -> Iterator[Callable[[], subprocess.Popen[str]]]:
+def celery_worker_process(
+    transactional_db: None, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start real ``celery worker`` processes on the configured broker (filesystem by default,
-    Redis in CI) and the test database. Returns a starter; every process is killed at the end."""
+    Redis in CI) and the test database. Returns a starter (``start(queues=..., program=...)``,
+    ``program="beat"`` for a beat process); the environment is read at each start, output goes
+    to a file (``process_log``); every process is killed at the end."""
     _purge_broker()
     processes: list[subprocess.Popen[str]] = []
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url_for_subprocess(),
-        "PYTHONUNBUFFERED": "1",
-    }
 
-    def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             f"--hostname=test-{len(processes)}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+    def start(queues: str = ALL_QUEUES, program: str = "worker") -> subprocess.Popen[str]:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url_for_subprocess(),
+            "PYTHONUNBUFFERED": "1",
+        }
+        n = len(processes)
+        if program == "beat":
+            args = ["beat", "--loglevel=INFO", f"--schedule={tmp_path / f'beat-{n}'}"]
+        else:
+            args = ["worker", "--pool=solo", "--loglevel=INFO", "--without-gossip",
+                    "--without-mingle", "--without-heartbeat", f"--queues={queues}",
+                    f"--hostname=test-{n}@%h"]  # fmt: skip
+        log = tmp_path / f"celery-{n}.log"
+        with log.open("w") as output:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "workers", *args],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        _LOGS[proc.pid] = log
         processes.append(proc)
         return proc
 

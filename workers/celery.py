@@ -1,4 +1,5 @@
-"""The Celery application. Configuration comes from Django settings (``CELERY_`` namespace)."""
+"""The Celery application. Configuration comes from Django settings (``CELERY_`` namespace),
+task routes to the ``checks``, ``indicators`` and ``housekeeping`` queues included."""
 
 from __future__ import annotations
 
@@ -12,10 +13,33 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("csc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers"])
-app.conf.beat_schedule = {
-    "worker-heartbeat": {"task": "workers.heartbeat", "schedule": 60.0},
-    # Re-queues submissions stuck in a working state: the safety net for lost messages and
-    # dead workers (see submissions.services).
-    "reconcile-submissions": {"task": "workers.reconcile_submissions", "schedule": 5 * 60.0},
-    "purge-raw-files": {"task": "workers.purge_raw_files", "schedule": crontab(hour=2, minute=30)},
-}
+
+
+def beat_schedule() -> dict[str, dict[str, object]]:
+    """What beat sends, all of it to the housekeeping queue (see CELERY_TASK_ROUTES). Each
+    periodic message expires after one interval: beat keeps sending while no worker consumes,
+    and a worker coming back needs only the newest, not a backlog."""
+    from django.conf import settings
+
+    reconcile = settings.SUBMISSION_RECONCILE_SECONDS
+    return {
+        "worker-heartbeat": {
+            "task": "workers.heartbeat",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
+        # Re-queues checks and indicator computations whose worker died (a lapsed lease) or
+        # whose message was lost: how a killed worker's job resumes (see submissions.services).
+        "reconcile-submissions": {
+            "task": "workers.reconcile_submissions",
+            "schedule": reconcile,
+            "options": {"expires": reconcile},
+        },
+        "purge-raw-files": {
+            "task": "workers.purge_raw_files",
+            "schedule": crontab(hour=2, minute=30),
+        },
+    }
+
+
+app.conf.beat_schedule = beat_schedule()

@@ -2,7 +2,12 @@
 message), calls services and is safe to run twice; the business logic lives in the services.
 
 Delivery is at least once (late acks, redelivery of a dead worker's task, the reconciler), so
-every task starts by claiming or re-checking its row: a duplicate does nothing.
+every task starts by claiming or re-checking its row: a duplicate does nothing. A claimed job
+is leased, and the lease is renewed while the task runs (``workers.lease``): when a worker is
+killed the reconciler re-queues its job as soon as the lease lapses.
+
+Queues (``CELERY_TASK_ROUTES``): ``checks``, ``indicators`` and ``housekeeping`` (reconciler,
+purge, heartbeat), each with its own workers, so a long check never delays the reconciler.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 import logging
 import socket
 import traceback
+from functools import partial
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseError
@@ -21,6 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from submissions import services
+from workers.lease import lease_kept
 from workers.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -46,7 +53,22 @@ def _log_failure(what: str, exc: BaseException) -> None:
                  what, type(exc).__name__, stack)  # fmt: skip
 
 
-@shared_task(name="workers.heartbeat")
+class PipelineTask(Task):
+    """Options every task shares. A transient fault is retried with backoff (three times);
+    the message is acknowledged only once the task has finished (``acks_late``) and handed back
+    if its pool process dies (``reject_on_worker_lost``), where the broker can: Redis redelivers
+    it, the filesystem broker has already deleted it. Either way the lease and the reconciler
+    bring the job back, and the claim makes any extra delivery a no-op."""
+
+    autoretry_for = TRANSIENT
+    retry_backoff = True
+    retry_jitter = True
+    max_retries = 3
+    acks_late = True
+    reject_on_worker_lost = True
+
+
+@shared_task(base=PipelineTask, name="workers.heartbeat")
 def heartbeat() -> str:
     """Record that this worker host is alive (idempotent upsert)."""
     hostname = socket.gethostname()
@@ -56,13 +78,7 @@ def heartbeat() -> str:
     return hostname
 
 
-@shared_task(
-    name="workers.process_submission",
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(base=PipelineTask, name="workers.process_submission")
 def process_submission(submission_id: str) -> str:
     """Check a submission: claim it, read and validate its files, save the report. The
     uploader is emailed by the service when the outcome is saved."""
@@ -71,7 +87,8 @@ def process_submission(submission_id: str) -> str:
         logger.info("Submission %s: nothing to do (claimed elsewhere or finished)", submission_id)
         return "skipped"
     try:
-        services.run_checks(submission)
+        with lease_kept(partial(services.renew_lease, submission), f"submission {submission_id}"):
+            services.run_checks(submission)
     except services.ClaimLost:
         logger.warning("Submission %s: claim taken over by another worker; stopped", submission_id)
         return "claim lost"
@@ -80,7 +97,7 @@ def process_submission(submission_id: str) -> str:
         return "failed"
     except TRANSIENT:
         # Hand the submission back so the retry can claim it; the attempt still counts, which
-        # bounds retries. If even that fails, the reconciler finds it stuck later.
+        # bounds retries. If even that fails, the lease lapses and the reconciler re-queues it.
         try:
             services.release(submission)
         except TRANSIENT:
@@ -94,41 +111,49 @@ def process_submission(submission_id: str) -> str:
     return "checked"
 
 
-@shared_task(
-    name="workers.compute_indicators",
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(base=PipelineTask, name="workers.compute_indicators")
 def compute_indicators(submission_id: str) -> str:
-    """Compute and store an accepted submission's indicators (idempotent; a no-op unless it is
-    the LA's accepted submission). If it fails, the reconciler re-queues it later."""
+    """Compute and store an accepted submission's indicators: claim the computation (a no-op
+    unless it is the LA's accepted submission and nobody holds it), compute, and replace the
+    LA's figures in one transaction. A fault that would happen again is final: the
+    computation is marked failed and the LA's data leads are emailed."""
+    submission = services.claim_indicators(submission_id)
+    if submission is None:
+        logger.info("Submission %s: no indicators to compute (done, held or failed)",
+                    submission_id)  # fmt: skip
+        return "skipped"
     try:
-        done = services.compute_and_store_indicators(submission_id)
+        with lease_kept(
+            partial(services.renew_indicators_lease, submission),
+            f"indicators of submission {submission_id}",
+        ):
+            done = services.store_indicators(submission)
+    except services.ClaimLost:
+        logger.warning("Submission %s: indicators taken over by another worker; stopped",
+                       submission_id)  # fmt: skip
+        return "claim lost"
     except TRANSIENT:
+        try:
+            services.release_indicators(submission)
+        except TRANSIENT:
+            logger.warning("Submission %s: could not release the indicators after a transient "
+                           "error", submission_id)  # fmt: skip
         raise
-    except Exception as exc:
+    except Exception as exc:  # SoftTimeLimitExceeded too: it would run out of time again
         _log_failure(f"Computing indicators of submission {submission_id}", exc)
+        services.fail_indicators(submission, services.INDICATORS_FAULT)
         return "failed"
     return "computed" if done else "skipped"
 
 
-@shared_task(
-    name="workers.reconcile_submissions",
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(base=PipelineTask, name="workers.reconcile_submissions", soft_time_limit=240,
+             time_limit=300)  # fmt: skip
 def reconcile_submissions() -> dict[str, int]:
-    """Beat, every 5 minutes: re-queue submissions stuck in a working state (a lost message, a
-    dead worker, a Redis restart), fail those out of attempts, and re-queue indicator
-    computations that should have finished."""
+    """Beat, every SUBMISSION_RECONCILE_SECONDS: re-queue checks and indicator computations
+    whose worker died (lapsed lease) or whose message was lost, and fail those out of
+    attempts. Safe to run twice: each re-queue is a conditional change of the row."""
     now = timezone.now()
-    counts = {"requeued": 0, "failed": 0, "indicators": 0}
+    counts = {"requeued": 0, "failed": 0, "indicators": 0, "indicators_failed": 0}
     for pk in list(services.stuck_submissions(now).values_list("pk", flat=True)):
         outcome = services.requeue_stuck(pk, now)
         if outcome is services.Requeue.REQUEUED:
@@ -137,22 +162,19 @@ def reconcile_submissions() -> dict[str, int]:
         elif outcome is services.Requeue.FAILED:
             counts["failed"] += 1
     for pk in list(services.indicators_pending(now).values_list("pk", flat=True)):
-        compute_indicators.delay(str(pk))
-        counts["indicators"] += 1
+        outcome = services.requeue_indicators(pk, now)
+        if outcome is services.Requeue.REQUEUED:
+            compute_indicators.delay(str(pk))
+            counts["indicators"] += 1
+        elif outcome is services.Requeue.FAILED:
+            counts["indicators_failed"] += 1
     if any(counts.values()):
         logger.info("Reconciler: %s", counts)
     return counts
 
 
-@shared_task(
-    name="workers.purge_raw_files",
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-    soft_time_limit=1500,
-    time_limit=1800,
-)
+@shared_task(base=PipelineTask, name="workers.purge_raw_files", soft_time_limit=1500,
+             time_limit=1800)  # fmt: skip
 def purge_raw_files() -> int:
     """Beat, daily: delete raw files past their retention period (audited per submission)."""
     return services.purge_raw_files(timezone.now())

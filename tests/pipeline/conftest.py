@@ -3,7 +3,10 @@ sample extract files as uploads, and helpers to put a submission in a given stat
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
+import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -21,6 +25,7 @@ from submissions.generator.writers import write_extract
 from submissions.models import Submission, ValidationFinding
 from submissions.readers import read_files
 from submissions.rules import run_rules
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "readers" / "data"
@@ -165,3 +170,49 @@ def stored_rows(submission: Submission) -> Counter[Row]:
             "code", "severity", "file", "location", "child_id", "field", "message"
         )
     )
+
+
+class RedisServer:
+    """A private redis-server on a free port, that can be stopped and started again on it:
+    tests that restart or purge it disturb nobody else's Redis. Started with the machine's own
+    flags ``--save "" --appendonly no``, so nothing survives a restart."""
+
+    def __init__(self, folder: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        subprocess.run(
+            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+             "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder), "--pidfile", str(self.folder / "redis.pid")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        wait_for(self.responds, timeout=20, interval=0.1)
+
+    def stop(self) -> None:
+        """Shut down without saving: every queued and unacknowledged message is gone."""
+        # The server closes the connection as it goes.
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis.from_url(self.url).shutdown(nosave=True)
+        wait_for(lambda: not self.responds(), timeout=20, interval=0.1)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def responds(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+        except redis.ConnectionError:
+            return False
+
+    def worker_listening(self, queue: str = "checks") -> bool:
+        """A worker has declared ``queue`` (its binding is how kombu routes messages)."""
+        try:
+            return bool(redis.Redis.from_url(self.url).exists(f"_kombu.binding.{queue}"))
+        except redis.ConnectionError:
+            return False

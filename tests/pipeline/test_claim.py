@@ -58,12 +58,11 @@ def test_a_finished_or_busy_submission_is_not_claimed(received: Submission, stat
     assert received.status == status
 
 
-def test_a_submission_whose_worker_died_long_ago_can_be_claimed_again(
-    received: Submission,
-) -> None:
+def test_a_submission_whose_worker_died_can_be_claimed_again(received: Submission) -> None:
     services.claim(received.pk)
+    # Its worker stopped renewing the lease (it was killed) a moment ago.
     Submission.objects.filter(pk=received.pk).update(
-        status=Status.VALIDATING, status_changed_at=timezone.now() - timedelta(minutes=41)
+        status=Status.VALIDATING, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
 
     again = services.claim(received.pk)

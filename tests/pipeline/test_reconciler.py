@@ -1,5 +1,7 @@
-"""The reconciler (beat, every 5 minutes) re-queues what was lost: submissions stuck in a
-working state, and indicator computations that never finished."""
+"""The reconciler (beat, every 30 seconds, on the housekeeping queue) re-queues what was lost:
+submissions stuck in a working state, and indicator computations that never finished. Lapsed
+leases (a killed worker) are in test_leases.py; here, rows with no lease (a lost message, or a
+claim made before leases existed) wait out SUBMISSION_STUCK_AFTER_MINUTES."""
 
 from __future__ import annotations
 
@@ -45,7 +47,9 @@ def test_a_stuck_submission_is_put_back_and_requeued(
 ) -> None:
     stuck = _aged(upload_samples(lead, barnsley), 41, status=status, attempts=1)
 
-    assert tasks.reconcile_submissions() == {"requeued": 1, "failed": 0, "indicators": 0}
+    assert tasks.reconcile_submissions() == {
+        "requeued": 1, "failed": 0, "indicators": 0, "indicators_failed": 0,
+    }  # fmt: skip
 
     enqueued["process"].assert_called_once_with(str(stuck.pk))
     stuck.refresh_from_db()
@@ -113,11 +117,20 @@ def test_an_accepted_submission_without_indicators_is_recomputed(
     )
     tasks.reconcile_submissions()
     enqueued["compute"].assert_called_once_with(str(just_accepted.pk))
+    tasks.reconcile_submissions()
+    enqueued["compute"].assert_called_once_with(str(just_accepted.pk))  # not again at once
 
 
-def test_the_reconciler_and_the_purge_are_on_the_beat_schedule() -> None:
+def test_the_reconciler_and_the_purge_are_on_the_beat_schedule_on_the_housekeeping_queue(
+    settings: Any,
+) -> None:
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
 
-    assert schedule["workers.reconcile_submissions"] == 300
+    assert schedule["workers.reconcile_submissions"] == settings.SUBMISSION_RECONCILE_SECONDS == 30
     assert "workers.purge_raw_files" in schedule
     assert tasks.reconcile_submissions.name in app.tasks
+    # Nothing on the schedule can wait behind a long check.
+    for task in schedule:
+        assert app.amqp.router.route({}, task)["queue"].name == "housekeeping"
+    assert app.amqp.router.route({}, "workers.process_submission")["queue"].name == "checks"
+    assert app.amqp.router.route({}, "workers.compute_indicators")["queue"].name == "indicators"

@@ -6,16 +6,14 @@ The broker is a real ``redis-server``, started by the test with the machine's ow
 disturbs nobody else's Redis. The worker processes are pointed at it through REDIS_URL, as a
 deployment would be. Redis keeps no job state here: the submission row does, and the beat
 reconciler (``reconcile_submissions``, sent by the test as beat would) re-queues whatever a
-restart lost. Worker processes judge "stuck" after 3 seconds instead of 40 minutes.
+restart lost. Worker processes judge "stuck" after 3 seconds instead of 40 minutes, and hold
+3-second leases instead of 60-second ones.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,13 @@ import redis
 
 from submissions.models import Submission
 from tests.conftest import wait_for
-from tests.pipeline.conftest import expected_rows, stored_rows, upload_paths, upload_samples
+from tests.pipeline.conftest import (
+    RedisServer,
+    expected_rows,
+    stored_rows,
+    upload_paths,
+    upload_samples,
+)
 from workers.celery import app
 from workers.tasks import process_submission, reconcile_submissions
 
@@ -42,50 +46,6 @@ pytestmark = [
 ]
 
 
-class RedisServer:
-    """A private redis-server that can be stopped and started again on the same port."""
-
-    def __init__(self, folder: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.folder = folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        subprocess.run(
-            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
-             "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder), "--pidfile", str(self.folder / "redis.pid")],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        wait_for(self.responds, timeout=20, interval=0.1)
-
-    def stop(self) -> None:
-        """Shut down without saving: every queued and unacknowledged message is gone."""
-        # The server closes the connection as it goes.
-        with contextlib.suppress(redis.ConnectionError):
-            redis.Redis.from_url(self.url).shutdown(nosave=True)
-        wait_for(lambda: not self.responds(), timeout=20, interval=0.1)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def responds(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
-        except redis.ConnectionError:
-            return False
-
-    def worker_listening(self) -> bool:
-        """A worker has declared the task queue (its binding is how kombu routes messages)."""
-        try:
-            return bool(redis.Redis.from_url(self.url).exists("_kombu.binding.celery"))
-        except redis.ConnectionError:
-            return False
-
-
 @pytest.fixture(autouse=True)
 def broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
     """The private Redis, and worker processes configured to use it."""
@@ -93,6 +53,7 @@ def broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisSer
     server.start()
     monkeypatch.setenv("REDIS_URL", server.url)
     monkeypatch.setenv("SUBMISSION_STUCK_AFTER_MINUTES", str(STUCK_SECONDS / 60))
+    monkeypatch.setenv("SUBMISSION_LEASE_SECONDS", str(STUCK_SECONDS))
     yield server
     server.stop()
 
@@ -159,11 +120,11 @@ def test_a_queued_message_lost_in_a_redis_restart_is_requeued(
     first.wait(timeout=30)
     submission = upload_samples(lead, barnsley)
     send(broker, process_submission, str(submission.pk))
-    assert redis.Redis.from_url(broker.url).llen("celery") == 1
+    assert redis.Redis.from_url(broker.url).llen("checks") == 1
 
     broker.restart()
 
-    assert redis.Redis.from_url(broker.url).llen("celery") == 0, "the message is gone"
+    assert redis.Redis.from_url(broker.url).llen("checks") == 0, "the message is gone"
     celery_worker_process()
     wait_for(broker.worker_listening, timeout=120)
     time.sleep(STUCK_SECONDS + 0.5)
