@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -60,3 +60,35 @@ def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> li
             )
         )
     return errors
+
+
+#: The promise for a killed worker: its job resumes within this long of a worker being there.
+RESUME_WITHIN_SECONDS = 120
+
+
+@register()
+def killed_jobs_resume_in_time(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A killed worker's job waits for its lease to lapse, then for the next reconciler run:
+    the two settings together must keep the promise, in every profile."""
+    messages: list[CheckMessage] = []
+    lease = settings.SUBMISSION_LEASE_SECONDS
+    reconcile = settings.SUBMISSION_RECONCILE_SECONDS
+    if lease <= 0 or reconcile <= 0:
+        messages.append(
+            Error(
+                "SUBMISSION_LEASE_SECONDS and SUBMISSION_RECONCILE_SECONDS must be positive.",
+                id="portal.E005",
+            )
+        )
+    elif lease + reconcile > RESUME_WITHIN_SECONDS:
+        messages.append(
+            Warning(
+                f"A killed worker's job can wait {lease + reconcile:.0f} seconds "
+                f"(SUBMISSION_LEASE_SECONDS {lease:.0f} + SUBMISSION_RECONCILE_SECONDS "
+                f"{reconcile:.0f}) before it resumes, more than the "
+                f"{RESUME_WITHIN_SECONDS} seconds promised.",
+                hint="Keep their sum at 120 seconds or less (defaults: 60 and 30).",
+                id="portal.W001",
+            )
+        )
+    return messages

@@ -1,5 +1,7 @@
 """docker-compose.yml cannot be run here (no Docker engine), so check what can be checked:
-every service's command names a real entry point and its environment matches the settings."""
+every service's command names a real entry point and its environment matches the settings;
+migrations run once, in a one-shot service that everything else waits for; every queue a task
+is routed to has its own workers, in compose and in Procfile.dev."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from django.core.management import get_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["web", "worker", "beat"]
+WORKERS = ["worker-checks", "worker-indicators", "worker-housekeeping"]
+APP_SERVICES = ["migrate", "web", *WORKERS, "beat"]
 
 
 def commands(service: dict[str, Any]) -> list[list[str]]:
@@ -80,13 +83,82 @@ def test_redis_keeps_broker_messages() -> None:
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+@pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_wait_for_healthy_dependencies(name: str) -> None:
     depends_on = COMPOSE["services"][name]["depends_on"]
 
     assert depends_on["postgres"]["condition"] == "service_healthy"
     assert depends_on["redis"]["condition"] == "service_healthy"
-    assert all("healthcheck" in COMPOSE["services"][dep] for dep in depends_on)
+    for dep, condition in depends_on.items():
+        if condition["condition"] == "service_healthy":
+            assert "healthcheck" in COMPOSE["services"][dep]
+
+
+def test_migrations_and_data_loads_run_once_before_anything_else() -> None:
+    migrate = COMPOSE["services"]["migrate"]
+
+    assert [argv[2] for argv in commands(migrate)] == [
+        "migrate", "load_reference_data", "load_published_data",
+    ]  # fmt: skip
+    assert migrate["restart"] == "no", "a one-shot service"
+    assert "ports" not in migrate
+    for name in APP_SERVICES:
+        if name == "migrate":
+            continue
+        service = COMPOSE["services"][name]
+        assert service["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
+        # No replica migrates or loads data itself: two web replicas never race.
+        assert all(argv[:2] != ["python", "manage.py"] for argv in commands(service)), name
+
+
+def _queues(argv: list[str]) -> set[str]:
+    options = [a for a in argv if a.startswith(("--queues=", "-Q"))]
+    assert len(options) == 1, f"{argv}: a worker names its queues"
+    return set(options[0].removeprefix("--queues=").removeprefix("-Q").split(","))
+
+
+def _routed_queues() -> set[str]:
+    from django.conf import settings
+
+    return {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+
+def test_each_queue_has_its_own_compose_worker_and_housekeeping_waits_for_nothing() -> None:
+    from django.conf import settings
+
+    queues = {name: _queues(commands(COMPOSE["services"][name])[0]) for name in WORKERS}
+
+    assert queues == {
+        "worker-checks": {"checks"},
+        "worker-indicators": {"indicators"},
+        "worker-housekeeping": {"housekeeping"},
+    }
+    assert set().union(*queues.values()) == _routed_queues()
+    assert settings.CELERY_TASK_ROUTES["workers.reconcile_submissions"]["queue"] == "housekeeping"
+    assert settings.CELERY_TASK_ROUTES["workers.purge_raw_files"]["queue"] == "housekeeping"
+    assert settings.CELERY_TASK_ROUTES["workers.heartbeat"]["queue"] == "housekeeping"
+    for name in WORKERS:  # the health check pings this worker, by the name it is given
+        argv = commands(COMPOSE["services"][name])[0]
+        [hostname] = [a.removeprefix("--hostname=") for a in argv if a.startswith("--hostname=")]
+        assert (
+            hostname.removesuffix("@%h") + "@$$HOSTNAME"
+            in COMPOSE["services"][name]["healthcheck"]["test"][1]
+        )
+
+
+def test_procfile_runs_every_queue_and_a_housekeeping_worker_of_its_own() -> None:
+    lines = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if line
+    )
+    workers = {
+        name: _queues(shlex.split(line)) for name, line in lines.items() if " worker " in line
+    }
+
+    assert set().union(*workers.values()) == _routed_queues()
+    assert {"housekeeping"} in workers.values(), "housekeeping never waits behind a check"
+    assert any(line.startswith("celery -A workers beat") for line in lines.values())
 
 
 def test_the_image_runs_as_a_non_root_user() -> None:

@@ -338,3 +338,15 @@ def test_the_pages_say_which_submission_the_figures_come_from(
     assert "being worked out" not in viewer.get(reverse("submissions:history")).content.decode()
     old_page = viewer.get(reverse("submissions:detail", args=[older.pk])).content.decode()
     assert "not this one" in old_page
+
+
+def test_the_system_check_warns_when_a_killed_job_could_wait_over_two_minutes(
+    settings: Any,
+) -> None:
+    from portal.checks import killed_jobs_resume_in_time
+
+    assert killed_jobs_resume_in_time() == []  # the defaults: 60 s lease + 30 s reconciler
+    settings.SUBMISSION_LEASE_SECONDS = 110
+    assert [m.id for m in killed_jobs_resume_in_time()] == ["portal.W001"]
+    settings.SUBMISSION_RECONCILE_SECONDS = 0
+    assert [m.id for m in killed_jobs_resume_in_time()] == ["portal.E005"]

@@ -3,6 +3,7 @@ REDIS_URL is set), checks an uploaded submission and computes indicators once ac
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,9 @@ from submissions import services
 from submissions.models import Submission
 from submissions.readers import read_files
 from submissions.rules import run_rules
-from tests.conftest import wait_for
+from tests.conftest import process_log, wait_for
 from tests.pipeline.conftest import AS_OF, copy_samples, set_checked, upload_samples
-from workers.models import WorkerHeartbeat
-from workers.tasks import compute_indicators, heartbeat, process_submission
+from workers.tasks import compute_indicators, process_submission
 
 Status = Submission.Status
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -52,15 +52,21 @@ def test_a_worker_checks_the_sample_cin_census_and_903_files(
 def test_a_worker_computes_indicators_once_however_often_it_is_asked(
     celery_worker_process: Any, barnsley: Any, lead: Any
 ) -> None:
-    celery_worker_process()
+    worker = celery_worker_process()
     submission = services.accept(set_checked(upload_samples(lead, barnsley), Status.READY), lead)
 
-    # Two deliveries of the same task (a redelivery, or the reconciler racing the first), then
-    # a heartbeat: one worker runs them in order, so the heartbeat marks the end.
+    # Two deliveries of the same task (a redelivery, or the reconciler racing the first): the
+    # worker's log shows when it has run both.
     compute_indicators.delay(str(submission.pk))
     compute_indicators.delay(str(submission.pk))
-    heartbeat.delay()
-    wait_for(lambda: WorkerHeartbeat.objects.exists(), timeout=120)
+
+    def both_run() -> list[str] | None:
+        found = re.findall(r"compute_indicators\[[^]]+\] succeeded in [^:]+: '(\w+)'",
+                           process_log(worker))  # fmt: skip
+        return found if len(found) == 2 else None
+
+    outcomes = wait_for(both_run, timeout=120)
+    assert sorted(outcomes) == ["computed", "skipped"]
 
     submission.refresh_from_db()
     assert submission.indicators_computed_at is not None
