@@ -240,6 +240,12 @@ ACCOUNT_ADAPTER = "portal.adapters.InviteOnlyAccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# An account without an authenticator app proves it controls its email address with a code
+# sent in the same sign-in, before setting one up (portal.adapters). Not offered as a way to
+# sign in without a password: ACCOUNT_LOGIN_BY_CODE_ENABLED stays False. Ten minutes allows
+# for slow email; three tries (allauth's default) then the sign-in starts again.
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SERVICE_NAME
 USERSESSIONS_TRACK_ACTIVITY = True

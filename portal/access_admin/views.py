@@ -15,9 +15,10 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.models import Login
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
@@ -39,6 +40,7 @@ from portal.access_admin.forms import (
     UserSearchForm,
 )
 from portal.access_admin.services import DATA_ROLES
+from portal.adapters import EMAIL_PROVED_BY_INVITATION
 from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import AuditEvent, Invitation, Membership, Role, User
 from portal.spreadsheets import formula_safe
@@ -308,8 +310,8 @@ def revoke(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: the invited person names themselves and chooses a password, is
-    signed in, and goes on to set up their authenticator app."""
+    """The emailed link: the invited person names themselves and chooses a password, then
+    sets up their authenticator app, and only then is signed in."""
     if request.user.is_authenticated:
         # Accepting while signed in as someone else would mix two people's sessions.
         return render(request, "access_admin/accept_signed_in.html")
@@ -324,8 +326,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             )
         except ValidationError:
             return render(request, "access_admin/invitation_invalid.html", status=404)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("mfa_activate_totp")
+        # Not signed in yet: allauth's sign-in stages run, and the last one has them set up
+        # their authenticator app first. The link came by email, so no emailed code is
+        # needed to prove the address (portal.adapters).
+        pending = Login(user=user, email=user.email, state={EMAIL_PROVED_BY_INVITATION: True})
+        return perform_login(request, pending)
     scope = services.scope_description(
         invitation.role, invitation.local_authorities.all(), invitation.regions.all()
     )

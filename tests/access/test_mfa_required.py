@@ -1,4 +1,4 @@
-"""A signed-in user without an authenticator app can do nothing but set one up."""
+"""A signed-in session without an authenticator app is ended at once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from portal.models import AuditAction, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -16,29 +16,27 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "path", ["/", "/privacy/", "/accounts/email/", "/access/", "/accounts/sessions/"]
 )
-def test_every_page_sends_them_to_totp_setup(
+def test_every_page_ends_a_session_without_an_authenticator(
     client: Client, personas: dict[str, Any], path: str
 ) -> None:
+    """Signing in never makes such a session (tests/access/test_mfa_before_session.py); one
+    left from before, or whose authenticator was removed, is ended rather than offered
+    authenticator set-up, which would let a password alone enrol a new authenticator."""
     client.force_login(personas["no_mfa"])
 
     response = client.get(path)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("mfa_activate_totp")
-
-
-def test_they_can_reach_the_setup_page_and_sign_out(
-    client: Client, personas: dict[str, Any]
-) -> None:
-    signed_in = client.post(
-        reverse("account_login"), {"login": personas["no_mfa"].email, "password": PASSWORD}
-    )
-    assert signed_in.headers["Location"] == "/"  # then the middleware sends them on to set-up
-
-    # Just signed in with their password, so no "confirm it's you" before the first set-up.
-    assert client.get(reverse("mfa_activate_totp")).status_code == 200
-    assert client.post(reverse("account_logout")).status_code == 302
+    assert response.headers["Location"] == f"{reverse('account_login')}?set_up=1"
     assert "_auth_user_id" not in client.session
+    event = AuditEvent.objects.get(action=AuditAction.SESSION_EXPIRED)
+    assert (event.actor, event.details) == (personas["no_mfa"], {"reason": "no_authenticator"})
+
+
+def test_the_sign_in_page_says_why(client: Client) -> None:
+    html = client.get(f"{reverse('account_login')}?set_up=1").content.decode()
+
+    assert "You were signed out because your account has no authenticator app" in html
 
 
 def test_users_with_an_authenticator_pass(client: Client, personas: dict[str, Any]) -> None:
@@ -54,18 +52,3 @@ def test_signed_in_pages_are_never_stored(client: Client, personas: dict[str, An
 
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["X-Request-ID"]
-
-
-def test_setting_up_an_authenticator_later_asks_for_the_password_again(
-    client: Client, personas: dict[str, Any]
-) -> None:
-    from portal.middleware import SESSION_STARTED_KEY
-
-    client.post(reverse("account_login"), {"login": personas["no_mfa"].email, "password": PASSWORD})
-    session = client.session
-    session[SESSION_STARTED_KEY] -= 11 * 60  # signed in more than 10 minutes ago
-    session.save()
-
-    response = client.get(reverse("mfa_activate_totp"))
-
-    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))

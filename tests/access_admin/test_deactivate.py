@@ -84,7 +84,9 @@ def test_a_deactivated_user_cannot_sign_in(
         reverse("account_login"), {"login": personas["lead"].email, "password": PASSWORD}
     )
 
-    assert response["Location"] == reverse("account_inactive")
+    # The same answer as a wrong password: nothing says the password was right.
+    assert response.status_code == 200
+    assert response.context["form"].errors
     assert SESSION_KEY not in browser.session
 
 

@@ -144,14 +144,15 @@ def test_a_refusal_is_audited(client: Client, personas: dict[str, Any]) -> None:
     assert event.details == {"path": reverse("access_admin:users")}
 
 
-def test_an_admin_without_an_authenticator_must_set_one_up_first(
+def test_an_admin_without_an_authenticator_is_signed_out(
     client: Client, personas: dict[str, Any]
 ) -> None:
     client.force_login(make_user("fresh.admin@example.org", ("access_admin", None), mfa=False))
 
     response = client.get(reverse("access_admin:users"))
 
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == f"{reverse('account_login')}?set_up=1"
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_deactivated_access_admin_is_refused(client: Client, personas: dict[str, Any]) -> None:

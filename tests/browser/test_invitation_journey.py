@@ -1,6 +1,7 @@
 """End to end in headless Chromium: an access admin invites a data lead; the invitee sets a
-password, is forced through authenticator set-up (codes generated here from the secret the
-page shows), cannot reach anything before that, signs out and back in with a code."""
+password and must set up an authenticator app (codes generated here from the secret the page
+shows) before they are signed in at all, sees their recovery codes, signs out and back in
+with a code."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, screenshot, totp_code
 
@@ -50,17 +52,25 @@ def test_an_invited_user_must_set_up_an_authenticator_before_anything_else(
     page.get_by_label("Confirm your password").fill(NEW_PASSWORD)
     page.get_by_role("button", name=re.compile("Continue|Create|Accept")).click()
 
-    # Signed in, but every page leads to authenticator set-up until it is done.
-    page.wait_for_url("**/accounts/2fa/totp/activate/")
-    for path in ("/", "/accounts/sessions/", "/access/"):
+    # Not signed in yet: every page leads back to authenticator set-up until it is done.
+    page.wait_for_url("**/session/set-up-authenticator/")
+    for path in ("/accounts/sessions/", "/access/"):
         page.goto(path)
-        assert page.url.endswith("/accounts/2fa/totp/activate/"), path
+        assert page.url.endswith("/session/set-up-authenticator/"), path
+    page.goto("/")
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
+    page.goto("/session/set-up-authenticator/")
     screenshot(page, "totp-setup")
     page.get_by_text("I cannot scan the QR code").click()
     secret = page.locator("#authenticator_secret").inner_text().strip()
     page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Continue").click()
-    assert "/accounts/2fa/totp/activate/" not in page.url
+
+    # Now signed in, and shown the recovery codes made with the app.
+    page.wait_for_url("**/accounts/2fa/recovery-codes/")
+    screenshot(page, "recovery-codes")
+    page.goto("/accounts/sessions/")
+    assert page.url.endswith("/accounts/sessions/")
 
     # Signs out, and back in with password and a fresh code from the same secret.
     page.goto("/accounts/logout/")

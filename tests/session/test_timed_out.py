@@ -1,7 +1,10 @@
-"""GET /session/timed-out/: where the timeout warning sends the browser when time runs out."""
+"""/session/timed-out/: where the timeout warning sends the browser when time runs out. The
+timer POSTs (with the page's CSRF token) to sign out, and is shown the page; a GET never
+signs anyone out, so another site's link or image cannot."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -28,12 +31,13 @@ def assert_signed_out(client: Client) -> None:
     assert response.headers["Location"].startswith(reverse("account_login"))
 
 
-def test_it_signs_out_a_signed_in_user(client: Client, user: Any) -> None:
+def test_a_post_signs_out_a_signed_in_user(client: Client, user: Any) -> None:
     client.force_login(user)
 
-    response = client.get(TIMED_OUT)
+    response = client.post(TIMED_OUT)
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response.headers["Location"] == TIMED_OUT
     assert_signed_out(client)
     event = AuditEvent.objects.get(action=AuditAction.SESSION_EXPIRED)
     assert event.actor == user
@@ -43,7 +47,7 @@ def test_it_signs_out_a_signed_in_user(client: Client, user: Any) -> None:
 def test_the_page_explains_what_happened(client: Client, user: Any) -> None:
     client.force_login(user)
 
-    html = client.get(TIMED_OUT).content.decode()
+    html = client.post(TIMED_OUT, follow=True).content.decode()
 
     assert (
         "<title>You have been signed out \N{EN DASH} Children&#x27;s social care data</title>"
@@ -74,28 +78,38 @@ def test_it_works_for_someone_already_signed_out(client: Client) -> None:
     assert not AuditEvent.objects.filter(action=AuditAction.SESSION_EXPIRED).exists()
 
 
-@pytest.mark.parametrize("origin", ["cross-site", "same-site"])
-def test_another_site_cannot_sign_people_out(client: Client, user: Any, origin: str) -> None:
+@pytest.mark.parametrize("origin", ["cross-site", "same-site", "same-origin", None])
+def test_a_get_never_signs_anyone_out(client: Client, user: Any, origin: str | None) -> None:
     client.force_login(user)
 
-    response = client.get(TIMED_OUT, headers={"Sec-Fetch-Site": origin})
+    response = client.get(TIMED_OUT, headers={"Sec-Fetch-Site": origin} if origin else {})
 
     assert response.status_code == 302
     assert response.headers["Location"] == reverse("home")
     assert client.get(SIGNED_IN_PAGE).status_code == 200
+    assert not AuditEvent.objects.filter(action=AuditAction.SESSION_EXPIRED).exists()
 
 
-def test_our_own_timer_navigating_same_origin_signs_out(client: Client, user: Any) -> None:
+def test_signing_out_needs_the_csrf_token(user: Any) -> None:
+    """Another site's form cannot post here either."""
+    client = Client(enforce_csrf_checks=True)
     client.force_login(user)
 
-    response = client.get(TIMED_OUT, headers={"Sec-Fetch-Site": "same-origin"})
+    forged = client.post(TIMED_OUT)
+    assert forged.status_code == 403
+    assert client.get(SIGNED_IN_PAGE).status_code == 200
 
-    assert response.status_code == 200
+    page = client.get(SIGNED_IN_PAGE).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "signed-in pages carry a CSRF token for the timer"
+    response = client.post(TIMED_OUT, {"csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
     assert_signed_out(client)
 
 
-def test_it_only_accepts_get(client: Client, user: Any) -> None:
-    client.force_login(user)
+def test_a_post_when_already_signed_out_just_shows_the_page(client: Client) -> None:
+    response = client.post(TIMED_OUT, follow=True)
 
-    assert client.post(TIMED_OUT).status_code == 405
-    assert client.get(SIGNED_IN_PAGE).status_code == 200
+    assert response.status_code == 200
+    assert "You have been signed out" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.SESSION_EXPIRED).exists()

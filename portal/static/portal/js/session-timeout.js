@@ -10,9 +10,10 @@
 // The warning opens data-warning-seconds before whichever limit comes first. For the idle
 // limit, "Stay signed in" (or Escape) posts to the extend endpoint, which restarts the
 // server's idle clock, and the countdown starts again. The absolute limit cannot be
-// extended: the dialog says so and offers "Close" instead. At zero the browser goes to the
-// timed-out page (for the absolute limit the server redirects that to the sign-in page with
-// its own message).
+// extended: the dialog says so and offers "Close" instead. At zero the browser posts the
+// dialog's form (with its CSRF token) to the timed-out page, which signs out and shows
+// itself; for the absolute limit the server sends it to the sign-in page with its own
+// message. Signing out is always a POST: a GET of that page never signs anyone out.
 //
 // Deadlines are wall-clock times checked every second rather than one long setTimeout, so a
 // computer waking from sleep or a throttled background tab acts on the real time left.
@@ -96,8 +97,7 @@ class SessionTimeoutWarning {
     const absoluteFirst = this.absoluteDeadline <= this.idleDeadline
     const remainingMs = Math.min(this.absoluteDeadline, this.idleDeadline) - now
     if (remainingMs <= 0) {
-      window.clearInterval(this.timer)
-      window.location.assign(this.timedOutUrl)
+      this.signOut()
       return
     }
     if (remainingMs > this.warningMs || (absoluteFirst && this.absoluteDismissed)) {
@@ -165,7 +165,7 @@ class SessionTimeoutWarning {
         this.broadcast()
         this.close()
       } else if (response.status === 401 || response.type === 'opaqueredirect') {
-        window.location.assign(this.timedOutUrl) // the session has already ended
+        this.signOut() // the session has already ended
       } else {
         show(this.error, true)
       }
@@ -174,6 +174,14 @@ class SessionTimeoutWarning {
     } finally {
       this.extending = false
     }
+  }
+
+  signOut () {
+    // Time is up: post the form to the timed-out page (which signs out what is left of the
+    // session and shows itself) rather than to allauth's sign-out, which would not say why.
+    window.clearInterval(this.timer)
+    this.form.action = this.timedOutUrl
+    this.form.submit()
   }
 
   broadcast () {
