@@ -153,3 +153,17 @@ def _email_removed(sender: Any, request: Any, user: Any, email_address: Any, **k
         object_type=email_address._meta.label,
         email_address=email_address.email,
     )
+
+
+@receiver(account_signals.login_code_rejected)
+def _login_code_rejected(
+    sender: Any, request: Any, user: Any, last_attempt: bool = False, **kwargs: Any
+) -> None:
+    record(
+        AuditAction.SIGN_IN_FAILED,
+        request=request,
+        actor=user,
+        outcome=AuditOutcome.FAILURE,
+        step="email_code",
+        last_attempt=last_attempt,
+    )

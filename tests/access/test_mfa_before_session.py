@@ -88,6 +88,9 @@ def test_a_wrong_emailed_code_does_not_open_the_set_up_page(client: Client, new_
     assert response.status_code == 200
     assert client.get(SET_UP).status_code == 302
     assert_not_signed_in(client)
+    event = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert (event.actor, event.details["step"]) == (new_user, "email_code")
+    assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN_CODE_SENT).count() == 1
 
 
 def test_emailed_code_then_authenticator_then_signed_in(client: Client, new_user: Any) -> None:

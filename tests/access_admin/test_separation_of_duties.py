@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from portal.access_admin import services
 from portal.models import (
     AuditAction,
     AuditEvent,
@@ -93,11 +96,6 @@ def test_nobody_can_deactivate_themselves(
 def test_nobody_can_reactivate_themselves(personas: dict[str, Any], rf: Any) -> None:
     """Not reachable through the pages (a deactivated user cannot sign in), but the service
     refuses it too, so no other caller can."""
-    import pytest
-    from django.core.exceptions import PermissionDenied
-
-    from portal.access_admin import services
-
     admin = personas["access_admin"]
     User.objects.filter(pk=admin.pk).update(is_active=False)
     admin.refresh_from_db()
