@@ -36,7 +36,8 @@ def lease_kept(renew: Callable[[], bool], what: str) -> Iterator[None]:
             while not stop.wait(renew_every()):
                 try:
                     if not renew():
-                        logger.warning("%s: claim no longer ours; lease not renewed", what)
+                        if not stop.is_set():  # not merely finished while we renewed
+                            logger.warning("%s: claim no longer ours; lease not renewed", what)
                         return
                 except Exception as exc:  # retried at the next tick; never any data in logs
                     logger.warning("%s: could not renew the lease (%s)", what, type(exc).__name__)
