@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Action",
+    "AuditedRefusal",
     "OrgScopedQuerySet",
     "can",
     "can_manage_access",
@@ -176,6 +177,12 @@ class Refused(PermissionDenied):
         self.organisation = organisation
 
 
+class AuditedRefusal(PermissionDenied):
+    """403 raised by a service that has written its own, more specific ACCESS_DENIED event
+    (for example, someone trying to change their own access): ``requires`` does not audit it
+    a second time."""
+
+
 class OutOfScope(Http404):
     """404: no such object, or one in an organisation the user cannot see (``organisation``
     is then its code, for the audit event; empty when the object does not exist)."""
@@ -217,6 +224,8 @@ def requires(action: Action, *, per_object: bool = False) -> Callable[[View], Vi
                 if not per_object and not can(request.user, action):
                     raise Refused
                 return view(request, *args, **kwargs)
+            except AuditedRefusal:
+                raise
             except (PermissionDenied, Http404) as refusal:
                 _audit_refusal(request, action, refusal)
                 raise

@@ -16,7 +16,7 @@ from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.access import AuditedRefusal
 from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import (
     LA_SCOPED_ROLES,
@@ -83,7 +84,7 @@ def _refuse_own_access(user: User, by: User, change: str, request: HttpRequest) 
         user_id=user.pk,
         user_email=user.email,
     )
-    raise PermissionDenied("You cannot change your own access. Ask another access admin")
+    raise AuditedRefusal("You cannot change your own access. Ask another access admin")
 
 
 def refuse_own_address(email: str, by: User, request: HttpRequest) -> None:

@@ -11,7 +11,6 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from allauth.account.models import Login
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -30,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.access import Action, can
+from portal.access import Action, requires
 from portal.access_admin import services
 from portal.access_admin.forms import (
     AcceptInvitationForm,
@@ -41,11 +40,10 @@ from portal.access_admin.forms import (
 )
 from portal.access_admin.services import DATA_ROLES
 from portal.adapters import EMAIL_PROVED_BY_INVITATION
-from portal.audit import AuditAction, AuditOutcome, record
+from portal.audit import AuditAction, record
 from portal.models import AuditEvent, Invitation, Membership, Role, User
 from portal.spreadsheets import formula_safe
 
-View = Callable[..., HttpResponseBase]
 
 PAGE_SIZE = 50
 #: Users who have not signed in for this long are listed for the periodic access review.
@@ -57,28 +55,6 @@ CSV_COLUMNS = [
     "outcome_description", "organisation", "object_type", "object_id", "request_id",
     "ip_address", "details",
 ]  # fmt: skip
-
-
-def requires(action: Action) -> Callable[[View], View]:
-    """Let only users whose role allows ``action`` use the view; others get 403 (and an
-    ACCESS_DENIED audit event, because failed authorisation is a security event)."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not can(request.user, action):
-                record(
-                    AuditAction.ACCESS_DENIED,
-                    request=request,
-                    outcome=AuditOutcome.DENIED,
-                    path=request.path,
-                )
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 manage_access_required = requires(Action.MANAGE_ACCESS)

@@ -141,7 +141,10 @@ def test_a_refusal_is_audited(client: Client, personas: dict[str, Any]) -> None:
     event = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
     assert event.actor == personas["analyst"]
     assert event.outcome == AuditOutcome.DENIED
-    assert event.details == {"path": reverse("access_admin:users")}
+    assert event.details == {
+        "path": reverse("access_admin:users"), "method": "GET", "required": "manage_access",
+        "status": 403,
+    }  # fmt: skip
 
 
 def test_an_admin_without_an_authenticator_is_signed_out(

@@ -33,6 +33,9 @@ PUBLIC_VIEWS = {
     "admin:login",
     # invitation links and the "you have been signed out" page
     "access_admin:accept", "session:timed_out",
+    # the last sign-in stage for an account with no authenticator (allauth's stage guard
+    # sends anyone without a pending sign-in away)
+    "session:set_up_authenticator",
     # answers 401 itself (the timeout warning's script must not follow a redirect)
     "session:extend",
     # the public dashboard of published figures
@@ -72,6 +75,26 @@ def test_every_view_is_public_by_allow_list_or_needs_sign_in() -> None:
     assert public <= PUBLIC_VIEWS, (
         f"views public but not on the allow-list: {public - PUBLIC_VIEWS}"
     )
+
+
+#: Our own signed-in pages that serve every signed-in user whatever their role.
+FOR_EVERY_SIGNED_IN_USER: set[str] = set()
+OUR_APPS = ("portal.", "submissions.", "dashboards.", "indicators.")
+
+
+def test_every_signed_in_view_of_ours_declares_the_action_it_needs() -> None:
+    """``portal.access.requires`` guards a view and audits its refusals: a new page that
+    forgets it fails here, before anyone can reach it without the check."""
+    undeclared = [
+        f"{name} ({view.__module__})"
+        for _, name, view in ALL_URLS
+        if view.__module__.startswith(OUR_APPS)
+        and not name.startswith("admin:")  # the Django admin's own staff check guards it
+        and name not in PUBLIC_VIEWS | FOR_EVERY_SIGNED_IN_USER
+        and not hasattr(view, "required_action")
+    ]
+
+    assert undeclared == []
 
 
 @pytest.fixture
