@@ -44,7 +44,6 @@ from portal.audit import AuditAction, record
 from portal.models import AuditEvent, Invitation, Membership, Role, User
 from portal.spreadsheets import formula_safe
 
-
 PAGE_SIZE = 50
 #: Users who have not signed in for this long are listed for the periodic access review.
 REVIEW_AFTER = timedelta(days=90)
