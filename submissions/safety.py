@@ -10,7 +10,8 @@
   ``.xlsx``/``.zip`` are zip files. UTF-16 text passes here: the reader then asks for UTF-8
   with a specific finding, which is more useful than a refusal;
 * zip files (and workbooks, which are zips) that are damaged, or whose directory breaks the
-  readers' limits (entry count, unpacked size, compression ratio, unsafe names). The limits and
+  readers' limits (entry count, unpacked size, compression ratio, unsafe names), or that hold
+  symbolic links (named in the refusal: zip the files themselves). The limits and
   the check are the readers' own (``submissions.readers``), so the web and the worker agree;
 * CSV files, or zip members, with more than ``MAX_CSV_ROWS`` lines. No real 903 table comes
   near it, and the readers and rules hold a table in memory and may report every row, so an
@@ -32,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from submissions.readers import _zip_problem
+from submissions.readers import _zip_problem, symlink_fix, zip_symlinks
 from submissions.readers.base import HEAD_BYTES, looks_binary, looks_utf16
 
 __all__ = ["ALLOWED_EXTENSIONS", "MAX_CSV_ROWS", "check_upload", "check_uploads", "clean_name"]
@@ -125,6 +126,9 @@ def _check_zip(upload: Any, name: str, workbook: bool) -> None:
                     else "Check it is the right workbook.",
                     "zip_limits",
                 )
+            links = zip_symlinks(zf)
+            if links:
+                raise _refuse(name, *symlink_fix(links, workbook=workbook), "zip_symlink")
             names = set(zf.namelist())
             if workbook and "xl/workbook.xml" not in names:
                 raise _refuse(

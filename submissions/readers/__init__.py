@@ -14,8 +14,9 @@ file it recognises the format from the content, never the extension:
 
 Archives are checked from their directory before anything is unpacked (at most 200 entries,
 1 GB unpacked, 100:1 compression for entries over 1 MB, no absolute or ``..`` names, no
-archives inside archives), and members are unpacked one at a time under generated names into a
-temporary folder that is removed afterwards. Workbooks get the same directory checks.
+archives inside archives, no symbolic links: ``ZIP_SYMLINK``), and members are unpacked one at
+a time under generated names into a temporary folder that is removed afterwards. Workbooks
+get the same directory checks.
 
 Each format module exposes ``read(path, display_name) -> ReaderResult``; modules are imported
 only when a file of their format turns up, so a format whose reader is not installed yet gives
@@ -29,6 +30,7 @@ import importlib
 import logging
 import re
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -50,7 +52,14 @@ from submissions.readers.base import (
     xml_prolog,
 )
 
-__all__ = ["ReaderResult", "detect_format", "read_files"]
+__all__ = [
+    "ReaderResult",
+    "detect_format",
+    "read_files",
+    "symlink_fix",
+    "symlink_message",
+    "zip_symlinks",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +207,36 @@ def _zip_problem(zf: zipfile.ZipFile) -> str | None:
     return None
 
 
+def zip_symlinks(zf: zipfile.ZipFile) -> list[str]:
+    """The entries of a zip that are symbolic links (Unix file mode ``S_IFLNK`` in the entry's
+    external attributes), in directory order. Unpacking never follows them (members are
+    written under generated names), but a link is never one of the LA's files, and on
+    another tool it could point anywhere, so an archive or workbook holding one is refused."""
+    return [info.filename for info in zf.infolist() if stat.S_ISLNK(info.external_attr >> 16)]
+
+
+def symlink_fix(links: list[str], *, workbook: bool) -> tuple[str, str]:
+    """``(what is wrong, how to fix it)`` for a zip (or workbook) holding symbolic links,
+    naming the first few."""
+    shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+    noun = "symbolic links" if len(links) > 1 else "a symbolic link"
+    problem = f"contains {noun} ({shown})"
+    if workbook:
+        return f"{problem}, which an Excel workbook never does.", (
+            "Save it again from Excel as an Excel Workbook (.xlsx) and upload the new file."
+        )
+    return f"{problem}.", (
+        "Zip the files themselves, not links to them, and upload the new zip file."
+    )
+
+
+def symlink_message(display_name: str, links: list[str], *, workbook: bool) -> str:
+    """The finding's message for a zip (or workbook) holding symbolic links."""
+    problem, fix = symlink_fix(links, workbook=workbook)
+    kind = "spreadsheet" if workbook else "zip file"
+    return f"The {kind} {display_name} {problem} {fix}"
+
+
 def _unsafe_name(name: str) -> bool:
     """Absolute paths, drive letters, ``..`` and NULs: names that could escape a folder."""
     if "\x00" in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
@@ -210,8 +249,12 @@ def _detect_zip(path: Path, display_name: str) -> Detected:
         with zipfile.ZipFile(path) as zf:
             problem = _zip_problem(zf)
             workbook = "xl/workbook.xml" in zf.namelist()
+            links = zip_symlinks(zf)
     except (zipfile.BadZipFile, OSError, ValueError):
         return _unrecognised(display_name, "It looks like a zip file but is damaged.")
+    if links and not problem:
+        message = symlink_message(display_name, links, workbook=workbook)
+        return Detected(problem=Finding("ZIP_SYMLINK", Severity.ERROR, message, file=display_name))
     if problem:
         kind = "workbook" if workbook else "archive"
         message = f"This {kind} was not opened. {problem}"

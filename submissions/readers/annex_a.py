@@ -38,9 +38,12 @@ compression ratio, required parts, no macros), and each sheet is read row by row
 
 Findings this reader emits (code-list checks are the rules' job):
 
-* ``FILE_FORMAT``, ``ZIP_REFUSED``, ``XLSX_MACROS`` — the workbook was not read;
+* ``FILE_FORMAT``, ``ZIP_REFUSED``, ``XLSX_MACROS``, ``XLSX_ENTITY`` (a part declares a DTD
+  or XML entities) — the workbook was not read;
 * ``SHEET_TOO_WIDE``, ``DUPLICATE_LIST`` (query), ``MISSING_COLUMN``, ``UNKNOWN_COLUMN``
   (query) — sheets and headers, located at the sheet or the header cell (``List 3!I1``);
+* ``CHILD_ID_TOO_LONG`` (over 20 characters), ``CHILD_ID_CHARACTERS`` (markup, formula or
+  control characters: ``base.CHILD_ID_PATTERN``) — the Child Unique ID cell of every list row;
 * ``DATE_FORMAT``, ``FLAG_FORMAT``, ``NUMBER_FORMAT``, ``MISSING_FIELD`` (blank child id) —
   values of mapped columns, located at the cell (``List 4!G12``). Columns we do not map are
   not checked: their problems cannot change an indicator.
@@ -51,6 +54,7 @@ from __future__ import annotations
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -60,16 +64,22 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pandas as pd
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from submissions.canonical import Finding, Format, Severity
 from submissions.readers.base import (
+    ANNEX_A_ID_MAX,
+    HEAD_BYTES,
     ReaderResult,
     canonical_frame,
+    child_id_findings,
     date_findings,
     findings_for,
     flag_findings,
+    looks_utf16,
+    xml_prolog,
 )
 from submissions.readers.common import clean_codes, clean_ids, parse_dates, parse_flags, parse_ints
 from submissions.readers.ssda903 import merge_child_rows
@@ -89,24 +99,74 @@ _MAX_COLUMNS = 500  # the widest list (8) has 34 columns
 _HEADER_SCAN_ROWS = 10  # some LAs put a title above the header row
 
 
-def check_package(path: Path) -> tuple[str, str] | None:
+def _entity_part(package: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> str | None:
+    """The first part that declares a DTD (``<!DOCTYPE``, where XML entities are
+    declared), judged from its first 64 KB: a DOCTYPE can only come before the root element.
+
+    Excel never writes one, and entities are how XML bombs and external-entity attacks work,
+    so such a workbook is refused before openpyxl parses anything (today's parsers would
+    either expand the entity or fail with a message that does not say why)."""
+    for entry in entries:
+        if entry.is_dir():
+            continue  # every other part: openpyxl follows relationships, not extensions
+        with package.open(entry) as part:
+            head = part.read(HEAD_BYTES)
+        if looks_utf16(head):  # XML parts may be UTF-16; the prolog check reads UTF-8
+            encoding = "utf-16-be" if head.startswith(b"\xfe\xff") else "utf-16-le"
+            head = head.decode(encoding, "ignore").lstrip("\ufeff").encode("utf-8")
+        prolog = xml_prolog(head)
+        if prolog is not None and prolog.doctype:
+            return entry.filename
+    return None
+
+
+def check_package(path: Path, display_name: str = "") -> tuple[str, str] | None:
     """``(code, message)`` saying why this file must not be opened as a workbook, or None
     when it may be.
 
-    Looks only at the zip directory: the entry count, declared sizes and compression ratios
+    Looks at the zip directory first: the entry count, declared sizes and compression ratios
     (a zip bomb is refused before anything is decompressed; Python's zipfile never inflates
     an entry past its declared size, so the declared sizes bound the work), the parts every
-    workbook has, and macros.
+    workbook has, and macros. Then at the start of each XML part: a DTD or entity
+    declaration is refused (``XLSX_ENTITY``).
     """
+    name = display_name or path.name
     try:
         with zipfile.ZipFile(path) as package:
             entries = package.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "FILE_FORMAT", (
-            "This file is not an Excel workbook (.xlsx). If it is an old .xls file or is "
-            "password-protected, save it as an unprotected Excel Workbook (.xlsx) and upload "
-            "it again."
-        )
+            problem = _directory_problem(entries)
+            if problem is not None:
+                return problem
+            part = _entity_part(package, entries)
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError,
+            NotImplementedError):  # fmt: skip
+        # Damaged, encrypted or oddly compressed parts: not a workbook we can open.
+        return "FILE_FORMAT", _NOT_A_WORKBOOK
+    if part is not None:
+        return "XLSX_ENTITY", entity_message(name, part)
+    return None
+
+
+def entity_message(display_name: str, part: str) -> str:
+    """What to tell the user about a workbook part with an XML entity declaration."""
+    where = f" in part {part}" if part else ""
+    return (
+        f"The spreadsheet {display_name} contains an XML entity declaration{where}, which "
+        "the service does not accept for security reasons (Excel never writes one). Save it "
+        "again from Excel as an Excel Workbook (.xlsx), or export it again from your system, "
+        "and upload the new file."
+    )
+
+
+_NOT_A_WORKBOOK = (
+    "This file is not an Excel workbook (.xlsx). If it is an old .xls file or is "
+    "password-protected, save it as an unprotected Excel Workbook (.xlsx) and upload "
+    "it again."
+)
+
+
+def _directory_problem(entries: list[zipfile.ZipInfo]) -> tuple[str, str] | None:
+    """``check_package``'s checks of the zip directory alone."""
     if len(entries) > _MAX_ENTRIES:
         return "ZIP_REFUSED", (
             f"This workbook has {len(entries):,} parts; a real Annex A has far fewer, so it "
@@ -667,6 +727,14 @@ class _Mapper:
                 "this row was not read.",
             )
         )
+        self.findings.extend(
+            child_id_findings(
+                self._frame("child_id"),
+                field="Child Unique ID",
+                limit=ANNEX_A_ID_MAX,
+                source="Annex A, like the CIN census,",
+            )
+        )
         return canonical_frame(
             "child",
             {
@@ -771,7 +839,7 @@ def _refusal(display_name: str, code: str, message: str) -> ReaderResult:
 def read(path: Path, display_name: str) -> ReaderResult:
     """Read one Annex A workbook into canonical tables, with located findings. Never raises
     on bad content."""
-    problem = check_package(path)
+    problem = check_package(path, display_name)
     if problem:
         return _refusal(display_name, *problem)
     findings: list[Finding] = []
@@ -809,6 +877,10 @@ def read(path: Path, display_name: str) -> ReaderResult:
                         sheets.append(sheet)
             finally:
                 workbook.close()
+    except DefusedXmlException:
+        # An entity the part check could not see (declared after 64 KB of comments): defusedxml,
+        # which openpyxl parses with, refuses it. Say so rather than "could not be read".
+        return _refusal(display_name, "XLSX_ENTITY", entity_message(display_name, ""))
     except Exception as exc:
         # openpyxl raises whatever its zip, XML and style parsers raise on a damaged
         # workbook (KeyError, ValueError, ParseError, …); none of it may escape as a crash.

@@ -18,7 +18,9 @@ assessment outcome: those canonical fields are left blank (``<NA>``).
 
 Findings: ``JSON_SYNTAX``, ``JSON_TYPE`` (a value of the wrong JSON type: reported, never a
 crash), ``MISSING_FIELD`` (no ``la_child_id`` / ``social_care_episode_id``), ``DUPLICATE_ID``,
-``DATE_FORMAT``, ``LA_CODE``, ``PURGED``, and the file-level ``FILE_ENCODING`` / ``FILE_FORMAT``.
+``DATE_FORMAT``, ``LA_CODE``, ``PURGED``, ``1570`` (``la_child_id`` over 20 characters, the
+census's rule for the same item), ``CHILD_ID_CHARACTERS`` (``base.CHILD_ID_PATTERN``), and the
+file-level ``FILE_ENCODING`` / ``FILE_FORMAT``.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ import pandas as pd
 
 from submissions.canonical import Finding, Format, Severity
 from submissions.readers.base import (
+    CIN_ID_MAX,
     ReaderResult,
     canonical_frame,
+    child_id_findings,
     date_findings,
     encoding_finding,
     findings_for,
@@ -564,6 +568,10 @@ def _tables(mapper: _Mapper, display_name: str) -> tuple[dict[str, pd.DataFrame]
                              field="la_child_id",
                              message="la_child_id is missing. Every child record needs the LA's "
                              "identifier.")  # fmt: skip
+    # la_child_id is the census's LAchildID: its DfE length rule is 1570.
+    findings += child_id_findings(
+        c, field="la_child_id", limit=CIN_ID_MAX, source="the DfE API", length_code="1570"
+    )
     tables = {
         "child": canonical_frame("child", {
             **base(c), "date_of_birth": dates(c, "dob", "date_of_birth"),

@@ -18,13 +18,18 @@ from lxml import etree
 from submissions.canonical import TABLES, Finding, Format, Severity
 
 __all__ = [
+    "ANNEX_A_ID_MAX",
+    "CHILD_ID_PATTERN",
+    "CIN_ID_MAX",
     "DOCTYPE_MESSAGE",
     "HEAD_BYTES",
     "SAFE_XML_OPTIONS",
+    "SSDA903_ID_MAX",
     "UTF16_MESSAGE",
     "ReaderResult",
     "XmlProlog",
     "canonical_frame",
+    "child_id_findings",
     "date_findings",
     "decode_text",
     "encoding_finding",
@@ -32,6 +37,8 @@ __all__ = [
     "flag_findings",
     "looks_binary",
     "looks_utf16",
+    "plain_child_id",
+    "quoted_id",
     "read_head",
     "safe_xml_parser",
     "xml_prolog",
@@ -355,3 +362,121 @@ def flag_findings(
         values=raw,
         message=f"{field} '{{value}}' is not a yes/no value we accept. Write {shown}.",
     )
+
+
+# --- child identifiers -----------------------------------------------------------------------
+
+#: The longest child identifier each return allows. CIN census: DfE rule 1570 ("LA Child ID
+#: must not be longer than 20 characters"); the DfE API's ``la_child_id`` is the same item (the
+#: SSD's ``pers_person_id``: "no longer than 20 characters"). SSDA903: CLA.xsd caps ``CHILDID``
+#: at 10 characters, and the CSV tables carry the same item. Annex A sets no limit of its own;
+#: its Child Unique ID is the case-management system's person id, which the CIN census carries
+#: as LAchildID, so the census limit applies.
+CIN_ID_MAX = 20
+SSDA903_ID_MAX = 10
+ANNEX_A_ID_MAX = 20
+
+#: What a case-management system's child identifier looks like: it starts with a letter or
+#: digit (A-Z, a-z, 0-9), followed by letters, digits, spaces, hyphens, underscores, slashes
+#: and full stops (``566910``, ``LL-00123``, ``C/123.4``). Anything else no system produces
+#: and is a sign of a damaged or tampered file: control characters, markup (``<``, ``>``,
+#: ``&``), quotes, commas and semicolons, non-ASCII letters, and a leading ``=``, ``+``, ``-``
+#: or ``@``, which spreadsheets run as a formula. A plain string without ``\s`` so pandas can
+#: hand it to pyarrow's regex engine.
+CHILD_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 ._/-]*"
+_CHILD_ID = re.compile(CHILD_ID_PATTERN)
+_FORMULA_START = "=+-@"
+_ALLOWED_INSIDE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._/-")
+_CONTROL_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain_child_id(value: str, limit: int) -> bool:
+    """True when ``value`` is an identifier as a case-management system writes it (see
+    ``CHILD_ID_PATTERN``) and at most ``limit`` characters: safe to show in a location."""
+    return len(value) <= limit and _CHILD_ID.fullmatch(value) is not None
+
+
+def quoted_id(value: str) -> str:
+    """A child identifier as findings quote it: at most 40 characters, control characters
+    escaped (the finding's ``child_id`` field and messages alike)."""
+    return _visible(value)
+
+
+def _visible(value: str, limit: int = 40) -> str:
+    """A cell quoted in a message: at most ``limit`` characters, control characters shown as
+    ``\\xNN`` escapes so the user sees they are there."""
+    short = _shorten(value, limit)
+    return _CONTROL_TEXT.sub(lambda m: f"\\x{ord(m.group()):02x}", short)
+
+
+def _id_problem(value: str) -> str:
+    """What is wrong with an identifier that does not match ``CHILD_ID_PATTERN``."""
+    if value[0] in _FORMULA_START:
+        return f"starts with '{value[0]}', which makes a spreadsheet run it as a formula"
+    bad = value[0] if not value[0].isascii() or not value[0].isalnum() else None
+    bad = bad or next(ch for ch in value if ch not in _ALLOWED_INSIDE)
+    if _CONTROL_TEXT.fullmatch(bad):
+        return f"contains a control character (\\x{ord(bad):02x})"
+    where = "starts with" if bad == value[0] else "contains"
+    if bad in "<>&":
+        return f"{where} '{bad}' (markup)"
+    return f"{where} the character '{bad}'"
+
+
+def child_id_findings(
+    df: pd.DataFrame,
+    *,
+    field: str,
+    limit: int,
+    source: str,
+    length_code: str = "CHILD_ID_TOO_LONG",
+) -> list[Finding]:
+    """Errors for child identifiers (``df["child_id"]``, already trimmed) that are longer than
+    ``limit`` (the ``source`` return's maximum) or hold characters no case-management system
+    produces (``CHILD_ID_PATTERN``): ``length_code`` (``CHILD_ID_TOO_LONG``, or the DfE's own
+    code where it has one) and ``CHILD_ID_CHARACTERS``, located by ``_file``/``_location``.
+
+    Vectorised; only flagged rows are visited in Python. Findings quote at most the first 40
+    characters of an identifier (findings are child-level data; logs never get them).
+    """
+    ids = df["child_id"].astype("string")
+    present = ids.notna()
+    if not present.any():
+        return []
+    too_long = (present & (ids.str.len() > limit)).fillna(False).to_numpy(dtype=bool)
+    odd = (present & ~ids.str.fullmatch(CHILD_ID_PATTERN).fillna(True)).to_numpy(dtype=bool)
+    if not (too_long.any() or odd.any()):
+        return []
+    findings: list[Finding] = []
+    for code, mask in ((length_code, too_long), ("CHILD_ID_CHARACTERS", odd)):
+        hit = df.loc[mask]
+        values = ids[mask].tolist()
+        files = hit["_file"].fillna("").astype(str).tolist()
+        locations = hit["_location"].fillna("").astype(str).tolist()
+        for value, file, location in zip(values, files, locations, strict=True):
+            shown = _visible(value)
+            if code == length_code:
+                message = (
+                    f"{field} '{shown}' is {len(value):,} characters long; {source} allows "
+                    f"at most {limit}. Use the child's identifier from your case-management "
+                    "system."
+                )
+            else:
+                message = (
+                    f"{field} '{shown}' {_id_problem(value)}. Identifiers from a "
+                    "case-management system are letters and digits, with only spaces, "
+                    "hyphens, underscores, slashes or full stops between them: check this cell "
+                    "was not edited or damaged, and use the child's identifier."
+                )
+            findings.append(
+                Finding(
+                    code,
+                    Severity.ERROR,
+                    message,
+                    file=file,
+                    location=location,
+                    child_id=quoted_id(value),
+                    field=field,
+                )
+            )
+    return findings

@@ -26,6 +26,9 @@ Findings this reader emits (the DfE validation rules are elsewhere):
 * ``DATE_FORMAT`` / ``FLAG_FORMAT`` — values of mapped dates and flags we could not read (or
   could read but are not in the form the census requires); ``MISSING_FIELD`` — no
   ``LAchildID`` or ``CINreferralDate``.
+* ``1570`` (LAchildID over 20 characters, the DfE rule reported from every year) and
+  ``CHILD_ID_CHARACTERS`` (``base.CHILD_ID_PATTERN``), located at the child. Such a child's
+  locations use its position (``Child[3]``), never the identifier itself.
 * ``XML_DOCTYPE``, ``XML_SYNTAX``, ``NO_CHILDREN``, ``FILE_ENCODING``, ``FILE_FORMAT`` — file-level.
 """
 
@@ -43,16 +46,19 @@ from lxml import etree
 
 from submissions.canonical import Finding, Format, Severity
 from submissions.readers.base import (
+    CIN_ID_MAX,
     DOCTYPE_MESSAGE,
     SAFE_XML_OPTIONS,
     ReaderResult,
     canonical_frame,
+    child_id_findings,
     date_findings,
     encoding_finding,
     findings_for,
     flag_findings,
     looks_binary,
     looks_utf16,
+    plain_child_id,
     read_head,
     safe_xml_parser,
     xml_prolog,
@@ -211,7 +217,10 @@ class _Mapper:
                 chars_element = part
         ids, chars = _items(ids_element), _items(chars_element)
         child_id = ids.get("LAchildID", "").strip() or None
-        label = f"Child[LAchildID={child_id}]" if child_id else f"Child[{self.ordinal}]"
+        # An identifier that is too long or holds odd characters is reported (1570,
+        # CHILD_ID_CHARACTERS), not repeated in every location: the child's position is used.
+        plain = child_id is not None and plain_child_id(child_id, CIN_ID_MAX)
+        label = f"Child[LAchildID={child_id}]" if plain else f"Child[{self.ordinal}]"
         key = child_id or label  # prefix of derived ids
         self.rows["child"].append((
             child_id, ids.get("PersonBirthDate"), ids.get("GenderCurrent", ids.get("Sex")),
@@ -551,6 +560,13 @@ def _tables(mapper: _Mapper, display_name: str) -> tuple[dict[str, pd.DataFrame]
 
     child = raw["child"]
     missing(child, "child_id", "LAchildID", "Every child needs the LA's identifier.")
+    # DfE rule 1570 is the census's own length check; reported here from the first year, at
+    # the child's location, so the rule's finding for the same child is not repeated.
+    findings.extend(
+        child_id_findings(
+            child, field="LAchildID", limit=CIN_ID_MAX, source="the CIN census", length_code="1570"
+        )
+    )
     tables = {
         "child": canonical_frame("child", {
             "child_id": child["child_id"],

@@ -18,6 +18,11 @@ Findings this reader emits (code-list checks are the 903 rules' job, not this re
 * ``MISSING_COLUMN``, ``UNKNOWN_COLUMN`` (query), ``DUPLICATE_COLUMN``, ``DUPLICATE_HEADER``,
   ``ROW_LENGTH`` — CSV structure, located ``line N`` as a text editor or Excel numbers lines;
 * ``DATE_FORMAT``, ``NUMBER_FORMAT``, ``MISSING_FIELD`` (blank CHILD) — values;
+* ``CHILD_ID_TOO_LONG`` (over 10 characters, CLA.xsd's limit) and ``CHILD_ID_CHARACTERS``
+  (``base.CHILD_ID_PATTERN``) — every row's CHILD (the XML's CHILDID once per child);
+* ``CONFLICTING_CHILD`` (error) and ``DUPLICATE_CHILD`` (query) — a child's second row in the
+  Header or UASC table (a second CHILD in the XML), differing from the first or identical to
+  it, located at the later row and naming both lines (``_repeated_children``);
 * ``XML_DOCTYPE``, ``XML_SYNTAX``, ``UNKNOWN_ELEMENT`` (query), ``NO_CHILDREN`` — XML.
 """
 
@@ -39,13 +44,17 @@ from submissions.canonical import TABLES, Finding, Format, Severity
 from submissions.readers.base import (
     DOCTYPE_MESSAGE,
     SAFE_XML_OPTIONS,
+    SSDA903_ID_MAX,
     ReaderResult,
     canonical_frame,
+    child_id_findings,
     date_findings,
     encoding_finding,
     findings_for,
     looks_binary,
     looks_utf16,
+    plain_child_id,
+    quoted_id,
     read_head,
     xml_prolog,
 )
@@ -141,7 +150,8 @@ def merge_child_rows(df: pd.DataFrame) -> pd.DataFrame:
     Each column takes the first non-blank value, preferring the most complete row (a 903
     Header row over the bare child id an Episodes row gives; the first of equals), whose
     ``_file``/``_location`` the child keeps. Children stay in order of first appearance;
-    rows without an id go.
+    rows without an id go. Values a dropped row disagreed on are not silently lost: the 903
+    reader reports a child's repeated Header/UASC rows first (``_repeated_children``).
     """
     df = df[df["child_id"].notna()]
     if df.empty:
@@ -172,6 +182,9 @@ def _map_table(
             field=id_field,
             message=f"{id_field} is blank. Every row needs the child's identifier; "
             "this row was not read.",
+        )
+        findings += child_id_findings(
+            raw, field=id_field, limit=SSDA903_ID_MAX, source="the SSDA903 return"
         )
     dates: dict[str, pd.Series] = {}
     for column in TABLE_COLUMNS[table]:
@@ -211,6 +224,10 @@ def _map_table(
         # Being in the UASC table is what makes a child UASC in the 903.
         child["uasc"] = pd.Series(True, index=rows.index, dtype="boolean")
     tables = {"child": canonical_frame("child", child)}
+    if table in _ONE_ROW_PER_CHILD and id_field is not None:
+        # Kept as read until the whole file is in, to find a child's repeated rows.
+        tables[f"{_REPEATS}{table}"] = rows[["child_id", "_file", "_location",
+                                             *TABLE_COLUMNS[table][1:]]]  # fmt: skip
     if table == "episodes":
         tables["cla_episode"] = canonical_frame("cla_episode", {
             "child_id": rows["child_id"], "start_date": date("DECOM"),
@@ -226,8 +243,102 @@ def _map_table(
     return tables, findings
 
 
-def _finish(tables: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
-    """Concatenate per-chunk (or per-table) frames, merge child rows and number episodes."""
+#: Tables with one row per child: a child's second row is reported (``_repeated_children``).
+_ONE_ROW_PER_CHILD = ("header", "uasc")
+_REPEATS = "_repeats:"  # prefix of the frames ``_map_table`` keeps for that check
+
+
+def _repeated_children(rows: pd.DataFrame, table: str, field: str) -> list[Finding]:
+    """A child's second (third, …) row in a table that has one row per child (903 Header,
+    UASC; in the XML form, a second CHILD with the same CHILDID).
+
+    ``merge_child_rows`` keeps one row per child, so without this a repeated row would vanish
+    without a word. A row identical to the child's first row is a ``DUPLICATE_CHILD`` query;
+    one that differs in any value (sex, date of birth, ethnicity, UPN, …) is a
+    ``CONFLICTING_CHILD`` error at the later row, naming both lines and the values that differ.
+    Values are compared as the rules see them: codes trimmed and upper-cased, dates as dates.
+    Only children with more than one row are visited in Python.
+    """
+    repeated = rows["child_id"].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    rows = rows.loc[repeated].reset_index(drop=True)
+    columns = [c for c in TABLE_COLUMNS[table] if c != "CHILD"]
+    keys: dict[str, pd.Series] = {}
+    for column in columns:
+        key = clean_codes(rows[column])
+        if column in _DATES:
+            parsed, _, _ = parse_dates(rows[column])
+            key = parsed.dt.strftime("%Y-%m-%d").astype("string").fillna(key)
+        keys[column] = key
+    first = ~rows["child_id"].duplicated(keep="first").to_numpy()
+    first_row = pd.Series(np.flatnonzero(first), index=rows.loc[first, "child_id"])
+    later = np.flatnonzero(~first)
+    reference = first_row.reindex(rows["child_id"].iloc[later]).to_numpy()
+    changed = np.zeros((len(later), len(columns)), dtype=bool)
+    for i, column in enumerate(columns):
+        mine = keys[column].iloc[later].reset_index(drop=True)
+        theirs = keys[column].iloc[reference].reset_index(drop=True)
+        same = (mine == theirs).fillna(False) | (mine.isna() & theirs.isna())
+        changed[:, i] = ~same.to_numpy(dtype=bool)
+    what = (
+        "CHILD record" if field == "CHILDID" else f"{'Header' if table == 'header' else 'UASC'} row"
+    )
+    locations = rows["_location"].astype(str)
+    # CSV locations are "line N"; XML ones end "(line N)".
+    lines = locations if field == "CHILD" else locations.str.extract(r"(line \d+)", expand=False)
+    line = lines.fillna(locations).tolist()
+    where = locations.tolist()
+    raw_ids = rows["child_id"].iloc[later].astype(str).tolist()
+    quoted = {v: quoted_id(v) for v in set(raw_ids)}  # once per child, not per row
+    ids = [quoted[v] for v in raw_ids]
+    files = rows["_file"].iloc[later].astype(str).tolist()
+    conflict = changed.any(axis=1)
+    findings: list[Finding | None] = [None] * len(later)  # filled in file order
+    for n in np.flatnonzero(~conflict).tolist():  # identical rows: no per-column work
+        row, ref = int(later[n]), int(reference[n])
+        message = (
+            f"{line[row].capitalize()} repeats {line[ref]} exactly: child {ids[n]} has the "
+            f"same {what} twice. It was read once; delete the repeated {what}."
+        )
+        findings[n] = Finding(
+            "DUPLICATE_CHILD", Severity.QUERY, message, files[n], where[row], ids[n], field
+        )
+    conflicts = np.flatnonzero(conflict)
+    if len(conflicts):
+        shown: dict[str, pd.Series] = {}
+        for column in columns:
+            text = rows[column].astype("string").str.strip()
+            shown[column] = text.mask(text == "").fillna("blank")
+        for n in conflicts.tolist():
+            row, ref = int(later[n]), int(reference[n])
+            differing = [c for c, d in zip(columns, changed[n], strict=True) if d]
+            details = "; ".join(
+                f"{c} {shown[c].iat[ref]} on {line[ref]}, {shown[c].iat[row]} on {line[row]}"
+                for c in differing
+            )
+            message = (
+                f"Child {ids[n]} has two {what}s that disagree, {line[ref]} and {line[row]}: "
+                f"{details}. A child has only one {what}: correct the values that are wrong "
+                f"and delete the other {what}."
+            )
+            findings[n] = Finding(
+                "CONFLICTING_CHILD", Severity.ERROR, message, files[n], where[row], ids[n],
+                ", ".join(differing),
+            )  # fmt: skip
+    return [f for f in findings if f is not None]
+
+
+def _finish(
+    tables: dict[str, list[pd.DataFrame]], id_field: str
+) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
+    """Concatenate per-chunk (or per-table) frames, report children repeated in a
+    one-row-per-child table, merge child rows and number episodes."""
+    findings: list[Finding] = []
+    for name in [n for n in tables if n.startswith(_REPEATS)]:
+        frames = tables.pop(name)
+        table = name.removeprefix(_REPEATS)
+        findings += _repeated_children(pd.concat(frames, ignore_index=True), table, id_field)
     result = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
     if "child" in result:
         result["child"] = merge_child_rows(result["child"])
@@ -235,7 +346,7 @@ def _finish(tables: dict[str, list[pd.DataFrame]]) -> dict[str, pd.DataFrame]:
         episodes = result["cla_episode"]
         n = episodes.groupby("child_id", sort=False).cumcount() + 1
         episodes["episode_id"] = (episodes["child_id"] + "/E" + n.astype("string")).astype("string")
-    return result
+    return result, findings
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -562,7 +673,8 @@ def _read_csv(path: Path, display_name: str) -> ReaderResult:
                 Severity.QUERY,
             )
         )
-    return result(findings, _finish(frames))
+    tables, repeats = _finish(frames, "CHILD")
+    return result(findings + repeats, tables)
 
 
 # --- XML -------------------------------------------------------------------------------------
@@ -614,7 +726,10 @@ class _XmlRows:
         header = element.find("HEADER")
         items = _texts(header)
         child_id = items.get("CHILDID") or ""
-        label = f"CHILD[CHILDID={child_id}]" if child_id else f"CHILD[{self.children}]"
+        # An identifier that is too long or holds odd characters is reported, not repeated in
+        # every location: such a child is located by its position instead.
+        plain = plain_child_id(child_id, SSDA903_ID_MAX)
+        label = f"CHILD[CHILDID={child_id}]" if plain else f"CHILD[{self.children}]"
         line = header.sourceline if header is not None else element.sourceline
         where = f"{label}/HEADER (line {line})"
         base: dict[str, str | None] = {
@@ -724,11 +839,12 @@ def _read_xml(path: Path, display_name: str, head: bytes) -> ReaderResult:
         tables, table_findings = _map_table(table, raw, set(TABLE_COLUMNS[table]), id_field)
         findings += table_findings
         for name, frame in tables.items():
-            frames[name].append(frame)
+            frames.setdefault(name, []).append(frame)
     for name, parts in frames.items():
         if not parts:
             parts.append(canonical_frame(name, {}))
-    return ReaderResult(format=Format.SSDA903_XML, tables=_finish(frames), findings=findings)
+    tables, repeats = _finish(frames, "CHILDID")
+    return ReaderResult(format=Format.SSDA903_XML, tables=tables, findings=findings + repeats)
 
 
 # --- entry point -----------------------------------------------------------------------------

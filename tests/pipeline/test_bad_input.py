@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import stat
 import time
 import tracemalloc
 import zipfile
@@ -155,6 +156,58 @@ def utf16(folder: Path) -> Path:
     return path
 
 
+def symlink_in_zip(folder: Path) -> Path:
+    path = folder / "extract.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("uasc.csv", UASC_HEADER + b"1,1,01/01/2010,\n")
+        link = zipfile.ZipInfo("header.csv")
+        link.create_system = 3  # Unix, mode S_IFLNK: a symbolic link to /etc/passwd
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+    return path
+
+
+def entity_in_workbook(folder: Path) -> Path:
+    path = folder / "annex_a.xlsx"
+    with zipfile.ZipFile(SAMPLES / "annex_a_liia.xlsx") as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                laughs = "".join(f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">'
+                                 for n in range(1, 10))  # fmt: skip
+                data = data.replace(b"?>", f'?><!DOCTYPE sst [<!ENTITY l0 "lol">{laughs}]>'
+                                    .encode(), 1)  # fmt: skip
+            zout.writestr(item, data)
+    return path
+
+
+def huge_child_id(folder: Path) -> Path:
+    path = folder / "uasc.csv"
+    path.write_bytes(UASC_HEADER + b"C" * 10_000 + b",1,01/01/2010,01/01/2028\n")
+    return path
+
+
+def formula_child_id_in_annex_a(folder: Path) -> Path:
+    import openpyxl
+
+    path = folder / "annex_a.xlsx"
+    book = openpyxl.load_workbook(SAMPLES / "annex_a_liia.xlsx")
+    sheet = next(ws for ws in book.worksheets if ws.title.strip().lower().startswith("list 4"))
+    cell = sheet["A2"]
+    cell.value, cell.data_type = '=HYPERLINK("http://evil.example","Click")', "s"
+    book.save(path)
+    return path
+
+
+def conflicting_header_rows(folder: Path) -> Path:
+    path = folder / "header.csv"
+    path.write_bytes(
+        b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+        b"C1,1,01/02/2015,WBRI,,,\nC2,2,01/01/2014,WBRI,,,\nC1,2,01/02/2015,WBRI,,,\n"
+    )
+    return path
+
+
 #: name: (build the file, "refused" at upload or a "finding" after checking, expected text)
 CORPUS: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "truncated zip": (truncated_zip, "refused", "looks like a zip file but is damaged"),
@@ -177,6 +230,27 @@ CORPUS: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     ),
     "mixed encodings": (mixed_encodings, "finding", "is not a date we can read"),
     "UTF-16": (utf16, "finding", "This file is saved as UTF-16"),
+    "symbolic link in a zip": (symlink_in_zip, "refused", "contains a symbolic link (header.csv)"),
+    "XML entity in a workbook part": (
+        entity_in_workbook,
+        "finding",
+        "contains an XML entity declaration in part xl/sharedStrings.xml",
+    ),
+    "child id of 10,000 characters": (
+        huge_child_id,
+        "finding",
+        "is 10,000 characters long; the SSDA903 return allows at most 10",
+    ),
+    "formula as an Annex A child id": (
+        formula_child_id_in_annex_a,
+        "finding",
+        "starts with '=', which makes a spreadsheet run it as a formula",
+    ),
+    "conflicting 903 header rows": (
+        conflicting_header_rows,
+        "finding",
+        "Child C1 has two Header rows that disagree, line 2 and line 4: SEX 1 on line 2, 2 on",
+    ),
 }
 
 

@@ -4,6 +4,7 @@ limits and row counts. Every refusal names the file and says how to fix it."""
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
 from typing import Any
 
@@ -130,6 +131,40 @@ def test_it_refuses_a_zip_with_too_many_entries() -> None:
 def test_it_refuses_a_zip_with_an_unsafe_member_name() -> None:
     assert "is not a safe file name inside an archive" in refusal(
         "extract.zip", zipped({"../../etc/cron.d/x.csv": CSV})
+    )
+
+
+def with_symlink(members: dict[str, bytes], link: str = "header.csv") -> bytes:
+    """A zip of ``members`` plus a Unix symbolic link called ``link`` to /etc/passwd."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+        info = zipfile.ZipInfo(link)
+        info.create_system = 3
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+def test_it_refuses_a_zip_holding_a_symbolic_link_and_says_so() -> None:
+    message = refusal("extract.zip", with_symlink({"episodes.csv": CSV}))
+
+    assert message == (
+        "The file extract.zip contains a symbolic link (header.csv). Zip the files themselves, "
+        "not links to them, and upload the new zip file."
+    )
+
+
+def test_it_refuses_a_workbook_holding_a_symbolic_link_and_says_so() -> None:
+    with zipfile.ZipFile(SAMPLES / "annex_a_liia.xlsx") as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+
+    message = refusal("annex.xlsx", with_symlink(parts, link="xl/media/image1.png"))
+
+    assert message.startswith(
+        "The file annex.xlsx contains a symbolic link (xl/media/image1.png), which an Excel "
+        "workbook never does. Save it again from Excel"
     )
 
 

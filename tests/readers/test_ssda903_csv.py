@@ -216,6 +216,7 @@ def test_line_numbers_survive_blank_lines_quoted_breaks_and_bad_rows(tmp_path: P
 
     found = {(f.code, f.location) for f in result.findings}
     assert found == {
+        ("CHILD_ID_CHARACTERS", "line 4"),  # a line break is no part of an identifier
         ("ROW_LENGTH", "line 6"),
         ("DUPLICATE_HEADER", "line 7"),
         ("DATE_FORMAT", "line 8"),
@@ -378,8 +379,11 @@ def test_windows_1252_file_is_decoded(tmp_path: Path) -> None:
     text = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nRené,1,01/01/2010,WBRI,£12,,\n"
     result = read_text(tmp_path, text, encoding="cp1252")
 
-    assert result.findings == []
     assert result.tables["child"]["child_id"].tolist() == ["René"]
+    # Decoded right, and then reported: no case-management system writes an "é" in an id.
+    [finding] = result.findings
+    assert (finding.code, finding.location) == ("CHILD_ID_CHARACTERS", "line 2")
+    assert finding.message.startswith("CHILD 'René' contains the character 'é'.")
 
 
 def test_utf8_bom_is_dropped(tmp_path: Path) -> None:
