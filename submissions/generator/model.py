@@ -191,8 +191,9 @@ def generate(
 
     Size the LA by its 0-17 ``population`` or by the number of ``children`` wanted in the
     extract (about; see ``SIZES``). The same arguments always give the same tables.
-    Child identifiers look like ``LA370C000123``. ``clean`` leaves out the deliberate
-    data-quality errors (overlapping child protection plans), so the extract can be accepted.
+    Child identifiers look like ``370C000123`` (10 characters, the most the SSDA903 allows).
+    ``clean`` leaves out the deliberate data-quality errors (overlapping child protection
+    plans), so the extract can be accepted.
     """
     if end <= start:
         raise ValueError("end must be after start")
@@ -668,7 +669,8 @@ class _Simulation:
         n_kept = int(in_extract.sum())
         # Identifiers are random (as in a case management system), not in order of contact.
         number[in_extract] = rng.choice(np.arange(1, 1_000_000), n_kept, replace=False)
-        kid_id = f"LA{la_code}C" + pd.Series(number).astype(str).str.zfill(6)
+        # 10 characters: the SSDA903's limit (CLA.xsd CHILDID), well within the CIN census's 20.
+        kid_id = f"{la_code}C" + pd.Series(number).astype(str).str.zfill(6)
 
         cpp_number = self._previous_plans(kids, refs)
         child = pd.DataFrame(

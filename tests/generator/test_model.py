@@ -101,7 +101,7 @@ def test_same_seed_same_tables_and_another_seed_differs(small: Extract) -> None:
 def test_identifiers(small: Extract) -> None:
     t = small.tables
     ids = t["child"]["child_id"]
-    assert ids.str.fullmatch(r"LA370C\d{6}").all()
+    assert ids.str.fullmatch(r"370C\d{6}").all()
     assert ids.is_unique
     for name, key in [("referral", "referral_id"), ("assessment", "assessment_id"),
                       ("cin_plan", "plan_id"), ("s47_enquiry", "s47_id"), ("cp_plan", "plan_id"),
