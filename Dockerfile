@@ -1,4 +1,4 @@
-# Production image: the web server, the Celery worker and beat all run from it.
+# Production image: the one-shot migrate, the web server, the Celery workers and beat all run from it.
 FROM python:3.11-slim AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
