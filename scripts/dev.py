@@ -94,7 +94,7 @@ def serve(args: list[str]) -> None:
     print(
         f"\n  The service is starting at http://127.0.0.1:{port}/\n"
         "  Sign in with one of the demo accounts listed above.\n"
-        "  Web server, Celery worker and beat run together; press Ctrl+C to stop.\n",
+        "  Web server, Celery workers and beat run together; press Ctrl+C to stop.\n",
         flush=True,
     )
     os.execve(
