@@ -1,6 +1,6 @@
-"""Bad input never sticks: every file of a bad-input corpus ends, within bounded time and
-memory, either refused at upload (``ValidationError``, nothing stored) or checked to a finished
-state with a finding that says what is wrong. None is left in a working state.
+"""Bad input never sticks: every file of a bad-input corpus ends, in bounded memory (how fast is
+for the benchmarks), either refused at upload (``ValidationError``, nothing stored) or checked to a
+finished state with a finding that says what is wrong. None is left in a working state.
 
 The services run synchronously here (claim, then run_checks), exactly as the worker runs them.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import stat
-import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -271,7 +270,6 @@ def test_bad_input_ends_in_a_clear_message(
 ) -> None:
     build, outcome, expected = CORPUS[case]
     path = build(tmp_path)
-    began = time.monotonic()
 
     if outcome == "refused":
         with pytest.raises(ValidationError) as caught:
@@ -285,10 +283,9 @@ def test_bad_input_ends_in_a_clear_message(
         messages = list(checked.findings.values_list("message", flat=True))
         assert any(expected in m for m in messages), messages[:5]
     assert not Submission.objects.filter(status__in=Submission.WORKING).exists()
-    assert time.monotonic() - began < 120
 
 
-def test_ten_million_tiny_rows_are_refused_in_bounded_time_and_memory(
+def test_ten_million_tiny_rows_are_refused_in_bounded_memory(
     barnsley: Any, lead: Any, tmp_path: Path
 ) -> None:
     path = tmp_path / "uasc.csv"
@@ -296,7 +293,6 @@ def test_ten_million_tiny_rows_are_refused_in_bounded_time_and_memory(
         out.write(UASC_HEADER)
         for _ in range(10):
             out.write(b"1,\n" * 1_000_000)
-    began = time.monotonic()
     tracemalloc.start()
     try:
         with pytest.raises(ValidationError) as caught:
@@ -309,17 +305,16 @@ def test_ten_million_tiny_rows_are_refused_in_bounded_time_and_memory(
         "The file uasc.csv has more than 1,000,000 rows, the most we accept in one file. Check "
         "it is one local authority's extract, with one row per record."
     ]
-    assert time.monotonic() - began < 30
     assert peak < 64 * 1024 * 1024, f"peaked at {peak / 1e6:.0f} MB"
     assert not Submission.objects.exists()
 
 
-def test_a_million_tiny_rows_are_checked_in_bounded_time_and_memory(
+def test_a_million_tiny_rows_are_checked_in_bounded_memory(
     barnsley: Any, lead: Any, tmp_path: Path
 ) -> None:
+    # How fast is for the benchmarks (make bench), not a timed test on a shared machine.
     path = tmp_path / "uasc.csv"
     path.write_bytes(UASC_HEADER + b"1,\n" * (safety.MAX_CSV_ROWS - 1))
-    began = time.monotonic()
     tracemalloc.start()
     try:
         checked = check(lead, barnsley, path)
@@ -329,7 +324,6 @@ def test_a_million_tiny_rows_are_checked_in_bounded_time_and_memory(
 
     assert checked.status == Status.HAS_ERRORS
     assert checked.findings.exists()
-    assert time.monotonic() - began < 120
     assert peak < 1024 * 1024 * 1024, f"peaked at {peak / 1e6:.0f} MB"
 
 
