@@ -216,9 +216,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = ["submissions.storage.SizeLimitedUploadHandler"]
 # Links in emails (workers have no request to build them from).
-SERVICE_BASE_URL = env.str(
-    "SERVICE_BASE_URL", default="http://127.0.0.1:8000" if EMBEDDED else ""
-)
+SERVICE_BASE_URL = env.str("SERVICE_BASE_URL", default="http://127.0.0.1:8000" if EMBEDDED else "")
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
