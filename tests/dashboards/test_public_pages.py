@@ -21,9 +21,10 @@ from django.db import transaction
 from django.test import Client
 from lxml import html as lxml_html
 
-from dashboards import published, views
 from dashboards.models import PublishedValue
-from dashboards.published import DATA_DIR, SPECS, IndicatorMeta
+from dashboards.published import catalogue as published
+from dashboards.published.catalogue import DATA_DIR, SPECS, IndicatorMeta
+from dashboards.views import public as views
 from tests.conftest import make_user
 
 HEADLINES = [

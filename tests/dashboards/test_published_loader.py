@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from dashboards.models import PublishedIndicator, PublishedValue
-from dashboards.published import (
+from dashboards.published.catalogue import (
     DATA_DIR,
     INDICATORS,
     NATIONAL_CODE,

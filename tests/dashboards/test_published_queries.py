@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dashboards.published import (
+from dashboards.published.catalogue import (
     INDICATORS,
     NATIONAL_CODE,
     NO_DATA,

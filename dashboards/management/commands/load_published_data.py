@@ -12,7 +12,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboards.published import DATA_DIR, INDICATORS, PublishedDataError, load_published_data
+from dashboards.published.catalogue import (
+    DATA_DIR,
+    INDICATORS,
+    PublishedDataError,
+    load_published_data,
+)
 
 
 class Command(BaseCommand):

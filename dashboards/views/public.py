@@ -47,8 +47,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from dashboards import published
 from dashboards.models import PublishedIndicator, PublishedValue, Unit
+from dashboards.published import catalogue as published
 from portal.models import LocalAuthority, StatisticalNeighbour
 from portal.spreadsheets import formula_safe
 

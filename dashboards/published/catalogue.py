@@ -61,7 +61,7 @@ from dashboards.models import (
 from portal.models import LocalAuthority, Population, Region, StatisticalNeighbour
 from portal.models.reference import GeographyLevel
 
-DATA_DIR = Path(__file__).resolve().parent / "published_data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "published_data"
 NATIONAL_CODE = "E92000001"
 SUPPRESSION_CODES = frozenset(SuppressionCode.values)
 #: What each suppression code means, for the explanation pages show beside a code.

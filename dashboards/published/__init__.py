@@ -1,0 +1,1 @@
+"""The published annual figures of the public dashboard (being split: see ``catalogue``)."""

@@ -1,0 +1,1 @@
+"""The dashboards' URL confs: ``public`` (included at ``published/``)."""

@@ -1,0 +1,1 @@
+"""The dashboards' views: ``public`` (no sign-in)."""
