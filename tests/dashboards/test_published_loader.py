@@ -23,17 +23,15 @@ from django.db import transaction
 
 from dashboards.models import PublishedIndicator, PublishedValue
 from dashboards.published.catalogue import (
-    DATA_DIR,
     INDICATORS,
     NATIONAL_CODE,
     SPECS,
     SUPPRESSION_CODES,
     Compute,
-    PublishedDataError,
     SourceFormat,
     key_for_published_series,
-    load_published_data,
 )
+from dashboards.published.loader import DATA_DIR, PublishedDataError, load_published_data
 from indicators.registry import REGISTRY
 from portal.models import LocalAuthority
 
