@@ -101,7 +101,7 @@ def sample_urls(env: dict[str, str], indicators: int, summaries: int, seed: int)
     summary pages, from the loaded data."""
     listing = manage(
         env, "shell", "-c",
-        "from dashboards.published import indicator_groups, local_authorities\n"
+        "from dashboards.published.queries import indicator_groups, local_authorities\n"
         "print(' '.join(i.key for g in indicator_groups() for h in g.headings"
         " for i in h.indicators))\n"
         "print(' '.join(code for code, _, _ in local_authorities()))",

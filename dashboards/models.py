@@ -1,7 +1,7 @@
 """The published annual figures behind the public dashboard, in one tidy store.
 
 Filled from the files in ``dashboards/published_data/`` by the ``load_published_data`` management
-command (see ``dashboards.published``); nobody edits these tables by hand. One
+command (see ``dashboards.published.loader``); nobody edits these tables by hand. One
 ``PublishedIndicator`` row per indicator, one ``PublishedValue`` row per indicator, geography
 and period.
 """

@@ -10,6 +10,9 @@ Three files (see ``reference_data/PROVENANCE.md``):
 The ``read_*`` functions parse and check one file each and touch no database;
 ``load_reference_data`` checks the files against each other and then makes the database match
 them in one transaction. It only writes rows that differ, so running it again changes nothing.
+
+``comparison_group`` is the one look-up of what an LA's figures are compared with (its region
+and its ten statistical neighbours), so the public and restricted dashboards cannot disagree.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
@@ -484,3 +487,81 @@ def load_reference_data(directory: Path = REFERENCE_DATA_DIR) -> dict[str, int]:
         "population_last_year": max(years),
         "changed": changed,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# What an LA is compared with
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region or local authority as the dashboards name it: its code and name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    """An LA, the region its figures are compared with, and its statistical neighbours.
+
+    ``region`` is Inner or Outer London for a London borough (the region its rows carry in
+    every published file, and what the DfE dashboard compares with), else one of the nine.
+    ``neighbours`` are the ten of the latest neighbour model loaded, closest (rank 1) first;
+    none for an abolished LA, which the model does not cover. ``valid_from``/``valid_to`` say
+    when the LA existed, so callers can leave out comparisons for periods before it did.
+    """
+
+    la: Place
+    region: Place
+    neighbours: tuple[Place, ...]
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+
+
+_LA_FIELDS = (
+    "code",
+    "name",
+    "valid_from",
+    "valid_to",
+    "region__code",
+    "region__name",
+    "sub_region__code",
+    "sub_region__name",
+)
+
+
+def comparison_group(la_code: str) -> ComparisonGroup | None:
+    """The LA ``la_code`` with its comparison region and neighbours; None for no such LA.
+
+    One query for a current LA (the LA's fields come with its neighbour rows); an abolished
+    LA has no neighbours and is read with a second query.
+    """
+    links = list(
+        StatisticalNeighbour.objects.filter(la__code=la_code)
+        .order_by("-model_year", "rank")
+        .values_list(
+            *(f"la__{name}" for name in _LA_FIELDS),
+            "neighbour__code",
+            "neighbour__name",
+            "model_year",
+        )
+    )
+    heads: list[tuple[Any, ...]]
+    if links:
+        heads = [links[0][: len(_LA_FIELDS)]]
+        latest = [link for link in links if link[-1] == links[0][-1]]
+    else:
+        heads = list(LocalAuthority.objects.filter(code=la_code).values_list(*_LA_FIELDS))
+        latest = []
+    if not heads:
+        return None
+    code, name, valid_from, valid_to, region_code, region_name, sub_code, sub_name = heads[0]
+    return ComparisonGroup(
+        la=Place(code, name),
+        region=Place(sub_code or region_code, sub_name or region_name),
+        neighbours=tuple(Place(link[-3], link[-2]) for link in latest),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )

@@ -18,7 +18,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("access/", include("portal.access_admin.urls")),
     path("session/", include("portal.session_urls")),
-    path("published/", include("dashboards.urls")),
+    path("published/", include("dashboards.urls.public")),
+    path("dashboards/", include("dashboards.urls.restricted")),
     path("submissions/", include("submissions.urls")),
     path("admin/", admin.site.urls),
 ]

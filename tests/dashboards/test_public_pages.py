@@ -21,9 +21,13 @@ from django.db import transaction
 from django.test import Client
 from lxml import html as lxml_html
 
-from dashboards import published, views
+from dashboards import cache as public_cache
 from dashboards.models import PublishedValue
-from dashboards.published import DATA_DIR, SPECS, IndicatorMeta
+from dashboards.presentation.tables import Cell, Column, Row, RowGroup, Table, csv_text
+from dashboards.published import queries as published
+from dashboards.published.catalogue import SPECS
+from dashboards.published.loader import DATA_DIR
+from dashboards.published.queries import IndicatorMeta
 from tests.conftest import make_user
 
 HEADLINES = [
@@ -366,11 +370,9 @@ def test_the_la_summary_downloads_as_csv(pages: Client) -> None:
 def test_csv_fields_that_a_spreadsheet_would_evaluate_are_neutralised(
     field: str, safe: str
 ) -> None:
-    row = views.Row(field, (views.Cell(field, (field,)),), (field,))
-    body = views.Table(
-        "t", views.Column("h", ("h",)), (views.Column("c", ("c",)),), (views.RowGroup("", (row,)),)
-    )
-    lines = list(csv.reader(io.StringIO(views.csv_text(body).removeprefix("\ufeff"))))
+    row = Row(field, (Cell(field, (field,)),), (field,))
+    body = Table("t", Column("h", ("h",)), (Column("c", ("c",)),), (RowGroup("", (row,)),))
+    lines = list(csv.reader(io.StringIO(csv_text(body).removeprefix("\ufeff"))))
 
     assert lines[1] == [safe, safe]
 
@@ -453,7 +455,7 @@ def test_a_reload_that_adds_figures_shows_within_a_minute(pages: Client) -> None
     # directly: Redis counts its TTL in real time, so travelling in time would not expire it.
     from django.core.cache import cache
 
-    cache.delete(views._VERSION_KEY)
+    cache.delete(public_cache.VERSION_KEY)
     assert "2030" in get(pages, url).content.decode()
 
 

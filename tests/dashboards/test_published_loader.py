@@ -22,18 +22,16 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from dashboards.models import PublishedIndicator, PublishedValue
-from dashboards.published import (
-    DATA_DIR,
+from dashboards.published.catalogue import (
     INDICATORS,
     NATIONAL_CODE,
     SPECS,
     SUPPRESSION_CODES,
     Compute,
-    PublishedDataError,
     SourceFormat,
     key_for_published_series,
-    load_published_data,
 )
+from dashboards.published.loader import DATA_DIR, PublishedDataError, load_published_data
 from indicators.registry import REGISTRY
 from portal.models import LocalAuthority
 

@@ -1,4 +1,4 @@
-"""The query API the public dashboard pages call (``dashboards.published``)."""
+"""The query API the public dashboard pages call (``dashboards.published.queries``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from dashboards.published import (
-    INDICATORS,
-    NATIONAL_CODE,
+from dashboards.presentation.formatting import format_value
+from dashboards.published.catalogue import INDICATORS, NATIONAL_CODE
+from dashboards.published.queries import (
     NO_DATA,
     Group,
     IndicatorMeta,
@@ -21,7 +21,6 @@ from dashboards.published import (
     Trend,
     Value,
     all_las,
-    format_value,
     get_indicator,
     indicator_groups,
     la_summary,

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboards.published import DATA_DIR, INDICATORS, PublishedDataError, load_published_data
+from dashboards.published.catalogue import INDICATORS
+from dashboards.published.loader import DATA_DIR, PublishedDataError, load_published_data
 
 
 class Command(BaseCommand):

@@ -1,10 +1,13 @@
-"""The public dashboard's URLs, included at ``published/``. Every view here is public."""
+"""The public dashboard's URLs (namespace ``dashboards``, at ``published/``).
+
+Every view here is public (``login_not_required``) and served through the public cache.
+"""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views
+from dashboards.views import public as views
 
 app_name = "dashboards"
 

@@ -8,13 +8,12 @@ Three pages and their CSV downloads:
   of the same figures, a text summary and a CSV download;
 * ``la_summary``: every indicator's latest figure for one LA with its trend and comparators.
 
+Every view here is ``login_not_required`` (``dashboards.urls.public``). The tables, charts and
+sentences come from ``dashboards.presentation``, shared with the restricted pages.
+
 Speed: the part of a page that depends only on the data and the URL (everything inside
-``<main>`` and the breadcrumbs) is rendered once and kept in Django's cache (Redis in
-production, shared by every worker) as a ``Fragment``. The layout around it is rendered per
-request, because it carries this request's CSP nonce and, for a signed-in visitor, their own
-navigation; whole-page caching (``cache_page``) would replay both to other people. Cached
-entries carry the data version they were built from, so reloaded figures show within a minute
-(see ``_read_data_version``).
+``<main>`` and the breadcrumbs) is rendered once and kept in the public cache
+(``dashboards.cache``) as a ``Fragment``; the layout around it is rendered per request.
 Anonymous responses say ``Cache-Control: public, max-age=300``; signed-in ones are made
 ``no-store`` by ``portal.middleware.NoStoreForSignedInMiddleware``.
 
@@ -24,21 +23,13 @@ visitor cannot fill the cache with made-up variants; unknown indicators, LAs and
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import re
 import statistics
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -47,103 +38,28 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from dashboards import published
-from dashboards.models import PublishedIndicator, PublishedValue, Unit
-from portal.models import LocalAuthority, StatisticalNeighbour
-from portal.spreadsheets import formula_safe
-
-T = TypeVar("T")
-
-#: How long a rendered fragment or query result is kept. The data version in every key makes a
-#: reload visible sooner; this bounds how long unused entries occupy the cache.
-CACHE_SECONDS = 60 * 60
-#: How long browsers and shared proxies may reuse an anonymous page.
-BROWSER_MAX_AGE = 5 * 60
-#: How often the data version is read from the database (per cache, not per request).
-VERSION_SECONDS = 60
-_VERSION_KEY = "dashboards:data-version"
+from dashboards.cache import BROWSER_MAX_AGE, Fragment, cached, request_key
+from dashboards.models import Unit
+from dashboards.presentation.charts import ChartSection, bar_spec, line_spec
+from dashboards.presentation.formatting import UNIT_LABELS, csv_number, format_value
+from dashboards.presentation.summaries import over_time_summary, say, spread
+from dashboards.presentation.tables import (
+    SYMBOLS,
+    TREND_SYMBOLS,
+    Cell,
+    Column,
+    Row,
+    RowGroup,
+    Table,
+    csv_text,
+    value_cell,
+)
+from dashboards.published import queries
+from dashboards.published.catalogue import NATIONAL_CODE
+from portal.reference import comparison_group
 
 VIEW_ALL = "all"
 VIEW_NEIGHBOURS = "neighbours"
-
-# What a unit's figures are called in axis titles, captions and summaries.
-UNIT_LABELS = {
-    Unit.PERCENT: "percentage",
-    Unit.RATE_PER_10K: "rate per 10,000 children",
-    Unit.COUNT: "number",
-    Unit.MONTHS: "months",
-    Unit.SCORE: "score",
-    Unit.RATIO: "ratio",
-    Unit.CURRENCY: "pounds",
-}
-# Figures that need their unit spelled out in a sentence ("67 per 10,000 children").
-UNIT_SUFFIXES = {Unit.RATE_PER_10K: " per 10,000 children", Unit.MONTHS: " months"}
-TREND_SYMBOLS = {
-    published.Trend.UP: ("↑", "Up"),
-    published.Trend.DOWN: ("↓", "Down"),
-    published.Trend.SAME: ("→", "No change"),
-    published.Trend.NOT_COMPARABLE: ("", "Cannot compare"),
-}
-MISSING_MEANING = "Nothing was published for this area and year."
-# The symbols the tables may show, with what they mean (the "What the symbols mean" details).
-SYMBOLS = [
-    *published.SUPPRESSION_EXPLANATIONS.items(),
-    (published.MISSING_DISPLAY, MISSING_MEANING),
-]
-
-
-# ---------------------------------------------------------------------------------------------
-# Caching
-# ---------------------------------------------------------------------------------------------
-
-
-def _read_data_version() -> str:
-    """A token that changes when ``load_published_data`` adds, removes or reloads figures.
-
-    The loader keeps no version of its own, so this is read from the data: the highest value
-    and indicator ids (new rows get new ids) and the indicators' period lists. It is cached for
-    ``VERSION_SECONDS``, so at most one small query a minute reaches the database. A reload that
-    only revises figures in place keeps the ids; its pages refresh within ``CACHE_SECONDS``.
-    """
-    highest = PublishedValue.objects.aggregate(Max("pk"))["pk__max"]
-    indicators = PublishedIndicator.objects.aggregate(Max("pk"))["pk__max"]
-    # A stable digest (not hash(), which differs between processes sharing the cache).
-    periods = json.dumps(list(PublishedIndicator.objects.values_list("key", "periods")))
-    version = f"{highest}-{indicators}-{hashlib.sha256(periods.encode()).hexdigest()[:12]}"
-    cache.set(_VERSION_KEY, version, VERSION_SECONDS)
-    return version
-
-
-def cached(name: str, args: Iterable[object] | None, build: Callable[[], T]) -> T:
-    """``build()``, kept in the cache under ``name`` and ``args`` with the data version it was
-    built from, and rebuilt when the version has moved on.
-
-    One cache round trip on a hit: the entry and the current version are fetched together.
-    Only what ``build`` returns is stored, so a key made from a request that turns out to be
-    invalid (``build`` raises ``Http404``) never fills the cache. ``args=None``: not cached.
-    """
-    if args is None:
-        return build()
-    key = ":".join(["dashboards", name, *(str(arg) for arg in args)])
-    found = cache.get_many([_VERSION_KEY, key])
-    version = found.get(_VERSION_KEY) or _read_data_version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return cast(T, entry[1])
-    value = build()
-    cache.set(key, (version, value), CACHE_SECONDS)
-    return value
-
-
-@dataclass(frozen=True)
-class Fragment:
-    """The cacheable part of a page: it depends on the data and the URL, never on the visitor."""
-
-    title: str
-    html: str
-    breadcrumbs: str = ""
-    charts: bool = False
-
 
 # What a valid query parameter can look like. A request with anything else cannot name a real
 # page, so it skips the cache and is refused by the full check (a 404) without a cache key.
@@ -153,16 +69,6 @@ _PARAMETER_SHAPES = {
     "view": re.compile(f"{VIEW_ALL}|{VIEW_NEIGHBOURS}"),
     "table": re.compile(r"[a-z]{1,10}"),
 }
-
-
-def request_key(request: HttpRequest, *names: str) -> list[str] | None:
-    """The named query parameters as a cache key, checked for shape only (which is all a cache
-    hit needs: only pages built from fully checked parameters are ever stored)."""
-    values = [request.GET.get(name, "") for name in names]
-    for name, value in zip(names, values, strict=True):
-        if value and not _PARAMETER_SHAPES[name].fullmatch(value):
-            return None
-    return values
 
 
 def _page(request: HttpRequest, fragment: Fragment, **context: Any) -> HttpResponse:
@@ -179,101 +85,6 @@ def _breadcrumbs(*trail: tuple[str, str]) -> str:
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Tables: one structure renders as the GOV.UK table and as its CSV download
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column heading; ``csv`` are the CSV columns it becomes (a trend becomes three)."""
-
-    label: str
-    csv: tuple[str, ...]
-    numeric: bool = True
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell as shown (``text``) and as CSV fields (``csv``).
-
-    ``meaning`` explains a suppression symbol to screen readers; ``symbol`` is a trend arrow,
-    hidden from them because ``text`` says the same in words; ``note`` is shown under the
-    figure (a joint return's).
-    """
-
-    text: str
-    csv: tuple[str, ...]
-    meaning: str = ""
-    symbol: str = ""
-    note: str = ""
-    numeric: bool = True
-
-
-@dataclass(frozen=True)
-class Row:
-    """A row: its header (``csv``: the header's CSV fields), cells, and an optional link and tag."""
-
-    header: str
-    cells: tuple[Cell, ...]
-    csv: tuple[str, ...]
-    href: str = ""
-    tag: str = ""
-
-
-@dataclass(frozen=True)
-class RowGroup:
-    """Rows under an optional sub-heading (a ``<tbody>`` with a rowgroup header)."""
-
-    title: str
-    rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table: its caption, the row-header column, the other columns and the rows."""
-
-    caption: str
-    header: Column
-    columns: tuple[Column, ...]
-    groups: tuple[RowGroup, ...]
-
-    @property
-    def row_count(self) -> int:
-        return sum(len(group.rows) for group in self.groups)
-
-
-def _plain(number: Decimal, decimals: int) -> str:
-    """A number for CSV: rounded as the tables show it, without separators or units."""
-    return f"{number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
-
-
-def _value_cell(value: published.Value, decimals: int) -> Cell:
-    if value.value is not None:
-        return Cell(value.display, (_plain(value.value, decimals),), note=value.note)
-    return Cell(value.display, (value.display,), meaning=value.explanation or MISSING_MEANING)
-
-
-def _number(value: published.Value, decimals: int) -> float | None:
-    """A figure for a chart, rounded as the table shows it (so tooltips and table agree)."""
-    if value.value is None:
-        return None
-    return float(_plain(value.value, decimals))
-
-
-def csv_text(table: Table) -> str:
-    """The table as CSV: one header row, then every row of every group."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*table.header.csv, *(name for column in table.columns for name in column.csv)])
-    for group in table.groups:
-        for row in group.rows:
-            fields = [*row.csv, *(field for cell in row.cells for field in cell.csv)]
-            writer.writerow([formula_safe(field) for field in fields])
-    # A byte-order mark so Excel reads the file as UTF-8 (the pound sign).
-    return "\ufeff" + out.getvalue()
-
-
 def _csv_response(download: tuple[str, str]) -> HttpResponse:
     """A (file name, CSV text) download, cacheable like the pages."""
     filename, text = download
@@ -284,104 +95,16 @@ def _csv_response(download: tuple[str, str]) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------
-# Charts
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartSection:
-    """A chart with its heading, text summary, accessible name, table and CSV link.
-
-    ``chart`` is the spec ``charts.js`` draws (passed with ``json_script``); ``controls`` names
-    a template of controls shown under the heading.
-    """
-
-    id: str
-    heading: str
-    summary: str
-    label: str
-    chart: dict[str, Any]
-    table: Table
-    csv_url: str
-    controls: str = ""
-    table_collapsed: bool = False
-
-    @property
-    def chart_id(self) -> str:
-        return f"{self.id}-data"
-
-
-def _format(meta: published.IndicatorMeta) -> dict[str, Any]:
-    return {
-        "prefix": "£" if meta.unit == Unit.CURRENCY else "",
-        "suffix": "%" if meta.unit == Unit.PERCENT else "",
-        "decimals": meta.decimals,
-    }
-
-
-def _bar_spec(
-    meta: published.IndicatorMeta,
-    names: Sequence[str],
-    values: Sequence[published.Value],
-    highlight: int | None,
-    reference: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "kind": "bar",
-        "labels": list(names),
-        "series": [
-            {
-                "label": meta.title,
-                "role": "la",
-                "values": [_number(v, meta.decimals) for v in values],
-            }
-        ],
-        "highlight": highlight,
-        "reference": reference,
-        "axisTitle": UNIT_LABELS[Unit(meta.unit)].capitalize(),
-        "format": _format(meta),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# Words
-# ---------------------------------------------------------------------------------------------
-
-
-def _say(value: published.Value, meta: published.IndicatorMeta, unit: bool = False) -> str:
-    """A figure in a sentence: "22.6%", "67" ("67 per 10,000 children" with ``unit``, for its
-    first mention), "not published (c: ...)"."""
-    if value.value is not None:
-        return value.display + (UNIT_SUFFIXES.get(Unit(meta.unit), "") if unit else "")
-    if value.suppression:
-        return f"not published ({value.suppression}: {value.explanation.lower()})"
-    return "not available"
-
-
-def _spread(points: Sequence[published.Point], meta: published.IndicatorMeta) -> str:
-    """ "ranged from 12.0% in X to 30.1% in Y" over the points that have a number."""
-    numbered = [point for point in points if point.value.value is not None]
-    if len(numbered) < 2:
-        return ""
-    low = min(numbered, key=lambda point: point.value.value or 0)
-    high = max(numbered, key=lambda point: point.value.value or 0)
-    return (
-        f"ranged from {_say(low.value, meta)} in {low.geography.name} "
-        f"to {_say(high.value, meta)} in {high.geography.name}"
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Shared look-ups (cached)
 # ---------------------------------------------------------------------------------------------
 
 
-def _groups() -> list[published.Group]:
-    return cached("groups", [], published.indicator_groups)
+def _groups() -> list[queries.Group]:
+    return cached("groups", [], queries.indicator_groups)
 
 
 def _local_authorities() -> list[tuple[str, str, str]]:
-    return cached("las", [], published.local_authorities)
+    return cached("las", [], queries.local_authorities)
 
 
 def _la_choices(empty_label: str) -> list[tuple[str, Any]]:
@@ -392,12 +115,12 @@ def _la_choices(empty_label: str) -> list[tuple[str, Any]]:
     return [("", empty_label), *sorted(by_region.items())]
 
 
-def _meta(key: str) -> published.IndicatorMeta:
+def _meta(key: str) -> queries.IndicatorMeta:
     """The indicator's metadata; 404 unless it is one of the loaded indicators."""
     known = {item.key for group in _groups() for head in group.headings for item in head.indicators}
     if key not in known:
         raise Http404("No such indicator.")
-    meta = cached("meta", [key], lambda: published.get_indicator(key))
+    meta = cached("meta", [key], lambda: queries.get_indicator(key))
     if meta is None:
         raise Http404("No such indicator.")
     return meta
@@ -419,14 +142,11 @@ def _profile(code: str) -> LaProfile:
         raise Http404("No such local authority.")
 
     def build() -> LaProfile:
-        name, sub_region, region = LocalAuthority.objects.values_list(
-            "name", "sub_region__name", "region__name"
-        ).get(code=code)
-        # Neighbours from the latest model loaded, closest first.
-        links = StatisticalNeighbour.objects.filter(la__code=code).order_by("-model_year", "rank")
-        rows = list(links.values_list("model_year", "neighbour__name"))
-        neighbours = tuple(other for year, other in rows if year == rows[0][0])
-        return LaProfile(code, name, sub_region or region, neighbours)
+        group = comparison_group(code)
+        if group is None:  # removed from the reference data since the chooser was cached
+            raise Http404("No such local authority.")
+        neighbours = tuple(place.name for place in group.neighbours)
+        return LaProfile(code, group.la.name, group.region.name, neighbours)
 
     return cached("la", [code], build)
 
@@ -492,7 +212,7 @@ class IndicatorQuery(forms.Form):
     )
 
     def __init__(
-        self, meta: published.IndicatorMeta, data: dict[str, str], la_name: str = ""
+        self, meta: queries.IndicatorMeta, data: dict[str, str], la_name: str = ""
     ) -> None:
         super().__init__(data)
         # Newest first; the URL names a period by the year it ends in ("2025" for "2024/25").
@@ -514,7 +234,7 @@ class IndicatorQuery(forms.Form):
         return la, period, view or VIEW_ALL
 
 
-def _query(request: HttpRequest, meta: published.IndicatorMeta) -> tuple[str, str, str]:
+def _query(request: HttpRequest, meta: queries.IndicatorMeta) -> tuple[str, str, str]:
     form = IndicatorQuery(meta, request.GET.dict())
     if not form.is_valid():
         raise Http404("No such local authority, year or view.")
@@ -529,19 +249,17 @@ def _indicator_url(key: str, la: str = "", period: str = "", view: str = "", csv
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _national_series(meta: published.IndicatorMeta) -> list[tuple[str, published.Value]]:
+def _national_series(meta: queries.IndicatorMeta) -> list[tuple[str, queries.Value]]:
     """England's figure for every period (for the page without an LA)."""
     series = []
     for period in meta.periods:
-        points = published.regional_comparison(meta.key, period)
-        england = next(
-            (p.value for p in points if p.geography.code == published.NATIONAL_CODE), None
-        )
-        series.append((period, england or published.NO_DATA))
+        points = queries.regional_comparison(meta.key, period)
+        england = next((p.value for p in points if p.geography.code == NATIONAL_CODE), None)
+        series.append((period, england or queries.NO_DATA))
     return series
 
 
-def _over_time_section(meta: published.IndicatorMeta, la: LaProfile | None) -> ChartSection:
+def _over_time_section(meta: queries.IndicatorMeta, la: LaProfile | None) -> ChartSection:
     """The time series: the LA against its region, England and its neighbours' median."""
     unit = UNIT_LABELS[Unit(meta.unit)]
     neighbours_label = (
@@ -556,7 +274,7 @@ def _over_time_section(meta: published.IndicatorMeta, la: LaProfile | None) -> C
         subject = "England"
         spoken = ["England"]
     else:
-        series = published.time_series(meta.key, la.code)
+        series = queries.time_series(meta.key, la.code)
         rows = [(r.period, [r.la, r.region, r.england, r.neighbours]) for r in series.rows]
         columns = [
             (la.name, "la"),
@@ -576,77 +294,36 @@ def _over_time_section(meta: published.IndicatorMeta, la: LaProfile | None) -> C
             RowGroup(
                 "",
                 tuple(
-                    Row(period, tuple(_value_cell(v, meta.decimals) for v in values), (period,))
+                    Row(period, tuple(value_cell(v, meta.decimals) for v in values), (period,))
                     for period, values in rows
                 ),
             ),
         ),
     )
-    chart = {
-        "kind": "line",
-        "labels": [period for period, _ in rows],
-        "series": [
-            {
-                "label": label,
-                "role": role,
-                "values": [_number(v[i], meta.decimals) for _, v in rows],
-            }
-            for i, (label, role) in enumerate(columns)
-        ],
-        "highlight": None,
-        "axisTitle": unit.capitalize(),
-        "format": _format(meta),
-    }
     return ChartSection(
         id="over-time",
         heading="Over time",
-        summary=_over_time_summary(meta, subject, spoken, rows),
+        summary=over_time_summary(meta, subject, spoken, rows),
         label=(
             f"Line chart: {meta.title}, {years}, for "
             + ", ".join(name for name, _ in columns)
             + ". The table after the chart gives every figure."
         ),
-        chart=chart,
+        chart=line_spec(meta, rows, columns),
         table=table,
         csv_url=_indicator_url(meta.key, la.code if la else "", csv="series"),
     )
 
 
-def _over_time_summary(
-    meta: published.IndicatorMeta,
-    subject: str,
-    names: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[published.Value]]],
-) -> str:
-    """ "In 2025, Barnsley's figure was 24.0%, compared with 22.6% for England, ... ." """
-    if not rows:
-        return f"No figures have been published for {subject}."
-    period, values = rows[-1]
-    text = f"In {period}, {subject}'s figure was {_say(values[0], meta, unit=True)}"
-    comparisons = [
-        f"{_say(value, meta)} for {name}" for name, value in zip(names[1:], values[1:], strict=True)
-    ]
-    if comparisons:
-        text += ", compared with " + ", ".join(comparisons[:-1])
-        text += (" and " if len(comparisons) > 1 else "") + comparisons[-1]
-    text += "."
-    if len(rows) > 1:
-        earlier_period, earlier = rows[-2]
-        text += f" In {earlier_period} it was {_say(earlier[0], meta)}."
-    return text
-
-
 def _regions_section(
-    meta: published.IndicatorMeta, period: str, la: LaProfile | None
+    meta: queries.IndicatorMeta, period: str, la: LaProfile | None
 ) -> ChartSection:
     """England and every region for one year; the LA's region is marked."""
-    points = published.regional_comparison(meta.key, period)
+    points = queries.regional_comparison(meta.key, period)
     unit = UNIT_LABELS[Unit(meta.unit)]
     names = [point.geography.name for point in points]
     marked = names.index(la.region) if la and la.region in names else None
-    england = next(
-        (i for i, p in enumerate(points) if p.geography.code == published.NATIONAL_CODE), None
-    )
+    england = next((i for i, p in enumerate(points) if p.geography.code == NATIONAL_CODE), None)
     table = Table(
         caption=f"{meta.title}: England and regions, {period} ({unit})",
         header=Column("Area", ("Area",), numeric=False),
@@ -657,7 +334,7 @@ def _regions_section(
                 tuple(
                     Row(
                         point.geography.name,
-                        (_value_cell(point.value, meta.decimals),),
+                        (value_cell(point.value, meta.decimals),),
                         (point.geography.name,),
                         tag=f"{la.name}'s region" if la and i == marked else "",
                     )
@@ -666,22 +343,20 @@ def _regions_section(
             ),
         ),
     )
-    england_value = points[england].value if england is not None else published.NO_DATA
-    summary = f"In {period}, England's figure was {_say(england_value, meta, unit=True)}."
-    spread = _spread([p for p in points if p.geography.code != published.NATIONAL_CODE], meta)
-    if spread:
-        summary += f" Across regions it {spread}."
+    england_value = points[england].value if england is not None else queries.NO_DATA
+    summary = f"In {period}, England's figure was {say(england_value, meta, unit=True)}."
+    ranged = spread([p for p in points if p.geography.code != NATIONAL_CODE], meta)
+    if ranged:
+        summary += f" Across regions it {ranged}."
     if la and marked is not None:
-        summary += (
-            f" In {la.region}, {la.name}'s region, it was {_say(points[marked].value, meta)}."
-        )
+        summary += f" In {la.region}, {la.name}'s region, it was {say(points[marked].value, meta)}."
     return ChartSection(
         id="regions",
         heading=f"By region, {period}",
         summary=summary,
         label=f"Bar chart: {meta.title} for England and each region, {period}. "
         "The table after the chart gives every figure.",
-        chart=_bar_spec(meta, names, [p.value for p in points], marked, england),
+        chart=bar_spec(meta, names, [p.value for p in points], marked, england),
         table=table,
         csv_url=_indicator_url(meta.key, la.code if la else "", period, csv="regions"),
         controls="dashboards/includes/period_form.html",
@@ -689,11 +364,11 @@ def _regions_section(
 
 
 def _las_section(
-    meta: published.IndicatorMeta, period: str, la: LaProfile, view: str
+    meta: queries.IndicatorMeta, period: str, la: LaProfile, view: str
 ) -> ChartSection:
     """Every LA (or the LA and its ten neighbours) for one year, the LA marked."""
     neighbours_only = view == VIEW_NEIGHBOURS
-    points = published.all_las(meta.key, period, la.code, neighbours_only)
+    points = queries.all_las(meta.key, period, la.code, neighbours_only)
     unit = UNIT_LABELS[Unit(meta.unit)]
     selected = next((i for i, point in enumerate(points) if point.selected), None)
     columns = [Column("Region", ("Region",), numeric=False)]
@@ -701,9 +376,9 @@ def _las_section(
     if neighbours_only:
         columns.append(Column("Neighbour rank (1 is closest)", ("Neighbour rank",)))
 
-    def cells(point: published.Point) -> tuple[Cell, ...]:
+    def cells(point: queries.Point) -> tuple[Cell, ...]:
         found: tuple[Cell, ...] = (Cell(point.region_name, (point.region_name,), numeric=False),)
-        found += (_value_cell(point.value, meta.decimals),)
+        found += (value_cell(point.value, meta.decimals),)
         if neighbours_only:
             rank = str(point.neighbour_rank or "")
             found += (Cell(rank or "Selected", (rank,)),)
@@ -731,17 +406,17 @@ def _las_section(
             ),
         ),
     )
-    own = points[selected].value if selected is not None else published.NO_DATA
-    summary = f"In {period}, {la.name}'s figure was {_say(own, meta, unit=True)}."
+    own = points[selected].value if selected is not None else queries.NO_DATA
+    summary = f"In {period}, {la.name}'s figure was {say(own, meta, unit=True)}."
     others = [point for point in points if not point.selected]
     numbers = [point.value.value for point in others if point.value.value is not None]
-    spread = _spread(others, meta)
-    if spread:
+    ranged = spread(others, meta)
+    if ranged:
         median = statistics.median(numbers)
-        median_text = published.format_value(median, meta.unit, meta.decimals)
+        median_text = format_value(median, meta.unit, meta.decimals)
         group = "its statistical neighbours" if neighbours_only else "the other local authorities"
         summary += (
-            f" Among {group} with a figure ({len(numbers)}), figures {spread}; "
+            f" Among {group} with a figure ({len(numbers)}), figures {ranged}; "
             f"the middle value was {median_text}."
         )
     missing = len(others) - len(numbers)
@@ -753,7 +428,7 @@ def _las_section(
         summary=summary,
         label=f"Bar chart: {meta.title}, {scope.lower()}, {period}, lowest to highest, with "
         f"{la.name} marked. The table after the chart gives every figure.",
-        chart=_bar_spec(
+        chart=bar_spec(
             meta, [p.geography.name for p in points], [p.value for p in points], selected
         ),
         table=table,
@@ -764,7 +439,7 @@ def _las_section(
 
 
 def _sections(
-    meta: published.IndicatorMeta, la: LaProfile | None, period: str, view: str
+    meta: queries.IndicatorMeta, la: LaProfile | None, period: str, view: str
 ) -> dict[str, ChartSection]:
     """The indicator page's chart sections by name (``series``, ``regions``, ``las``)."""
     over_time = _over_time_section(meta, la)
@@ -778,7 +453,7 @@ def _sections(
 
 
 def _indicator_fragment(
-    meta: published.IndicatorMeta, la: LaProfile | None, period: str, view: str
+    meta: queries.IndicatorMeta, la: LaProfile | None, period: str, view: str
 ) -> Fragment:
     sections = _sections(meta, la, period, view)
     # The page's own controls show the current choices: a bound, valid form does that.
@@ -820,7 +495,7 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
         la = _profile(la_code) if la_code else None
         return _indicator_fragment(meta, la, period, view)
 
-    args = request_key(request, "la", "period", "view")
+    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view")
     return _page(request, cached("indicator", args and [key, *args], build))
 
 
@@ -842,7 +517,7 @@ def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
             parts.append("neighbours")
         return "-".join(p for p in parts if p) + ".csv", csv_text(sections[name].table)
 
-    args = request_key(request, "la", "period", "view", "table")
+    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view", "table")
     return _csv_response(cached("indicator-csv", args and [key, *args], build))
 
 
@@ -853,7 +528,7 @@ def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
 
 def _summary_tables(la: LaProfile) -> list[Table]:
     """One table per outcome or enabler, a row group per heading, a row per indicator."""
-    rows = published.la_summary(la.code)
+    rows = queries.la_summary(la.code)
     columns = (
         Column("Year", ("Year",), numeric=False),
         Column(la.name, (la.name,)),
@@ -869,10 +544,10 @@ def _summary_tables(la: LaProfile) -> list[Table]:
     for row in rows:
         item = row.indicator
         symbol, word = TREND_SYMBOLS[row.trend]
-        if row.trend != published.Trend.NOT_COMPARABLE and row.previous_period:
+        if row.trend != queries.Trend.NOT_COMPARABLE and row.previous_period:
             word += f" from {row.previous.display} in {row.previous_period}"
         previous = (
-            _plain(row.previous.value, item.decimals)
+            csv_number(row.previous.value, item.decimals)
             if row.previous.value is not None
             else row.previous.display
         )
@@ -884,11 +559,11 @@ def _summary_tables(la: LaProfile) -> list[Table]:
         )
         cells = (
             Cell(row.period or "", (row.period or "",), numeric=False),
-            _value_cell(row.la, item.decimals),
+            value_cell(row.la, item.decimals),
             trend,
-            _value_cell(row.region, item.decimals),
-            _value_cell(row.england, item.decimals),
-            _value_cell(row.neighbours, item.decimals),
+            value_cell(row.region, item.decimals),
+            value_cell(row.england, item.decimals),
+            value_cell(row.neighbours, item.decimals),
         )
         tables.setdefault(row.group, {}).setdefault(row.heading, []).append(
             Row(
