@@ -48,8 +48,8 @@ def _903x10(work: Path) -> list[tuple[str, Path]]:
 
 
 def _cin4000(work: Path) -> list[tuple[str, Path]]:
-    from submissions.generator.model import generate
-    from submissions.generator.writers import write_extract
+    from submissions.synthetic.model import generate
+    from submissions.synthetic.writers import write_extract
 
     extract = generate("370", date(2025, 4, 1), date(2026, 3, 31), children=4_000, seed=3)
     paths = write_extract(extract, work, ["cin"])["cin"]
@@ -57,8 +57,8 @@ def _cin4000(work: Path) -> list[tuple[str, Path]]:
 
 
 def _read_and_validate(prepare: Callable[[Path], list[tuple[str, Path]]]) -> dict[str, object]:
-    from submissions.readers import read_files
-    from submissions.rules import run_rules
+    from submissions.extract.readers import read_files
+    from submissions.extract.rules import run_rules
 
     with tempfile.TemporaryDirectory() as tmp:
         files = prepare(Path(tmp))

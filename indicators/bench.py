@@ -1,6 +1,6 @@
 """Speed and memory benchmark for ``compute_all`` (not a timed test).
 
-``run`` builds one synthetic LA extract in memory with ``submissions.generator`` (the same
+``run`` builds one synthetic LA extract in memory with ``submissions.synthetic`` (the same
 simulation the demos use, so the tables look like a real extract), then times
 ``compute_all`` over every indicator and every month end and measures its peak Python memory
 with ``tracemalloc``. Target: at most 5 seconds and 1 GB for the largest LA (60,000 children,
@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.calculators import compute_all
-from submissions.generator.model import generate, population_for_children
+from submissions.synthetic.model import generate, population_for_children
 
 __all__ = ["run"]
 

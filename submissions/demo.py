@@ -17,9 +17,9 @@ from django.core.files import File
 
 from portal.models import LocalAuthority, User
 from submissions import services
-from submissions.generator.model import generate
-from submissions.generator.writers import write_extract
 from submissions.models import Submission
+from submissions.synthetic.model import generate
+from submissions.synthetic.writers import write_extract
 
 __all__ = ["DemoSubmission", "seed_demo_submissions"]
 

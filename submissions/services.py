@@ -64,10 +64,10 @@ from portal import audit
 from portal.access import Action, can
 from portal.models import AuditAction, AuditOutcome, LocalAuthority, Population, User
 from submissions import notifications, safety, storage
-from submissions.canonical import Extract, Finding, Severity
+from submissions.extract.canonical import Extract, Finding, Severity
+from submissions.extract.readers import read_files
+from submissions.extract.rules import run_rules
 from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
-from submissions.readers import read_files
-from submissions.rules import run_rules
 
 __all__ = [
     "INDICATORS_FAULT",

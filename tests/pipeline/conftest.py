@@ -20,11 +20,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import LocalAuthority
 from submissions import services
-from submissions.generator.model import generate
-from submissions.generator.writers import write_extract
+from submissions.extract.readers import read_files
+from submissions.extract.rules import run_rules
 from submissions.models import Submission, ValidationFinding
-from submissions.readers import read_files
-from submissions.rules import run_rules
+from submissions.synthetic.model import generate
+from submissions.synthetic.writers import write_extract
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ import pytest
 
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
+from submissions.extract.readers import read_files
+from submissions.extract.rules import run_rules
 from submissions.models import Submission
-from submissions.readers import read_files
-from submissions.rules import run_rules
 from tests.conftest import process_log, wait_for
 from tests.pipeline.conftest import AS_OF, copy_samples, set_checked, upload_samples
 from workers.tasks import compute_indicators, process_submission

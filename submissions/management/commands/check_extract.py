@@ -20,9 +20,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from submissions.canonical import Extract, Finding, Format, Severity
-from submissions.readers import read_files
-from submissions.rules import YEARS, resolve_year, run_rules
+from submissions.extract.canonical import Extract, Finding, Format, Severity
+from submissions.extract.readers import read_files
+from submissions.extract.rules import YEARS, resolve_year, run_rules
 
 #: Findings listed per rule in the text report; ``--json`` always has every finding.
 TEXT_LIMIT = 20

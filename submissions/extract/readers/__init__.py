@@ -41,8 +41,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from submissions.canonical import TABLES, Extract, Finding, Format, Severity, empty_table
-from submissions.readers.base import (
+from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity, empty_table
+from submissions.extract.readers.base import (
     DOCTYPE_MESSAGE,
     ReaderResult,
     encoding_finding,
@@ -488,7 +488,7 @@ def _merge_children(child: pd.DataFrame, file_no: pd.Series) -> pd.DataFrame:
     if not spread.any():
         return child
     # The 903 reader's merge is the canonical one; it is imported only when needed.
-    from submissions.readers.ssda903 import merge_child_rows
+    from submissions.extract.readers.ssda903 import merge_child_rows
 
     several = child[spread.to_numpy()]
     merged = merge_child_rows(several)
@@ -559,7 +559,7 @@ def read_files(
         windows = [r.coverage_start for r in results if r.coverage_start]
         if extract_as_of and any(r.format is Format.DFE_API_JSON for r in results):
             # The payload does not carry its run date; its window hangs off the extract date.
-            from submissions.readers.api_json import window_start
+            from submissions.extract.readers.api_json import window_start
 
             windows.append(window_start(extract_as_of))
         coverage_start = min(windows) if windows else None

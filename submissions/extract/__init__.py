@@ -1,0 +1,7 @@
+"""The extract engine: the canonical model, the format readers and the validation rules.
+
+Pure Python over pandas, with no Django and no other project package, so the same code runs in
+the worker, in the offline checker on an LA's own machine and behind the coming API intake
+(``docs/`` and ``tests/test_layering.py`` hold the contract). Anything that needs settings or
+the database takes its values as arguments from the Django app around it (``submissions``).
+"""
