@@ -1,7 +1,8 @@
 """``manage.py check_extract FILE...``: validate extract files offline, without the database.
 
-Reads the files (format detection, archives, every supported format), runs the validation
-rules of the extract's collection year and prints a report: a summary (formats, rows per
+Reads the files (format detection, archives, every supported format) and runs the validation
+rules of the extract's collection year with the same check step as the portal's worker
+(``submissions.extract.check``), then prints a report: a summary (formats, rows per
 table, findings per rule) and the findings grouped by rule, or with ``--json`` one JSON
 document for other tools. Nothing is stored; no database is needed (no system or migration
 checks, no model queries), so an LA can run it on its own machine before uploading.
@@ -21,8 +22,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from submissions.extract.canonical import Extract, Finding, Format, Severity
-from submissions.extract.readers import read_files
-from submissions.extract.rules import YEARS, resolve_year, run_rules
+from submissions.extract.check import check_files
+from submissions.extract.rules import YEARS
 
 #: Findings listed per rule in the text report; ``--json`` always has every finding.
 TEXT_LIMIT = 20
@@ -188,16 +189,15 @@ class Command(BaseCommand):
         if absent:
             raise CommandError(f"No such file: {', '.join(absent)}", returncode=EXIT_UNREADABLE)
 
-        extract = read_files(
+        # The portal's own check step, so the findings are the ones an upload would get.
+        result = check_files(
             [(p.name, p) for p in paths],
             la_code=options["la"],
             as_of=as_of,
             coverage_start=coverage_start,
+            year=options["year"],
         )
-        year = options["year"] or resolve_year(extract.as_of)
-        findings = list(extract.findings)
-        if not extract.unreadable:
-            findings += run_rules(extract, year)
+        extract, findings, year = result.extract, result.findings, result.year
 
         if options["json"]:
             # Imported here: the text report needs no calculators (or pandas start-up for them).
