@@ -75,7 +75,7 @@ def _read_and_validate(prepare: Callable[[Path], list[tuple[str, Path]]]) -> dic
 
 
 def _indicators() -> dict[str, object]:
-    from indicators.bench import run
+    from benchmarks.compute import run
 
     return dict(run(60_000, 3))
 

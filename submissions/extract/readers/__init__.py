@@ -41,7 +41,15 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity, empty_table
+from submissions.extract.canonical import (
+    FORMAT_LABELS,
+    TABLES,
+    Extract,
+    Finding,
+    Format,
+    Severity,
+    empty_table,
+)
 from submissions.extract.readers.base import (
     DOCTYPE_MESSAGE,
     ReaderResult,
@@ -78,13 +86,6 @@ EXPECTED = (
     "JSON file."
 )
 
-_LABELS = {
-    Format.CIN_XML: "CIN census XML",
-    Format.SSDA903_CSV: "SSDA903 CSV",
-    Format.SSDA903_XML: "SSDA903 XML",
-    Format.ANNEX_A: "Ofsted Annex A",
-    Format.DFE_API_JSON: "DfE API JSON",
-}
 _MODULES = {
     Format.CIN_XML: "cin_xml",
     Format.SSDA903_CSV: "ssda903",
@@ -339,7 +340,7 @@ def _read_one(path: Path, display_name: str, fmt: Format) -> ReaderResult | Find
         return Finding(
             "FORMAT_UNAVAILABLE",
             Severity.ERROR,
-            f"Reading {_LABELS[fmt]} files is not available yet.",
+            f"Reading {FORMAT_LABELS[fmt]} files is not available yet.",
             file=display_name,
         )
     try:
@@ -349,7 +350,7 @@ def _read_one(path: Path, display_name: str, fmt: Format) -> ReaderResult | Find
         return Finding(
             "READER_FAILED",
             Severity.ERROR,
-            f"This {_LABELS[fmt]} file could not be read because of a problem in this "
+            f"This {FORMAT_LABELS[fmt]} file could not be read because of a problem in this "
             "service, not in your file. The problem has been logged; please tell "
             "the service team.",
             file=display_name,

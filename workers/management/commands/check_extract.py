@@ -7,6 +7,9 @@ table, findings per rule) and the findings grouped by rule, or with ``--json`` o
 document for other tools. Nothing is stored; no database is needed (no system or migration
 checks, no model queries), so an LA can run it on its own machine before uploading.
 
+It lives in ``workers``, the layer above both ``submissions`` and ``indicators``, because
+``--json`` lists the indicator series too (``workers.checker``).
+
 Exit status: 0 no errors (queries allowed), 1 at least one error, 2 the input could not be
 read (a path that does not exist, nothing readable in the files) or the arguments are wrong.
 """
@@ -21,7 +24,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from submissions.extract.canonical import Extract, Finding, Format, Severity
+from submissions.extract.canonical import FORMAT_LABELS, Extract, Finding, Severity
 from submissions.extract.check import check_files
 from submissions.extract.rules import YEARS
 
@@ -29,14 +32,6 @@ from submissions.extract.rules import YEARS
 TEXT_LIMIT = 20
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-
-FORMAT_LABELS = {
-    Format.CIN_XML: "CIN census XML",
-    Format.SSDA903_CSV: "SSDA903 CSV",
-    Format.SSDA903_XML: "SSDA903 XML",
-    Format.ANNEX_A: "Ofsted Annex A",
-    Format.DFE_API_JSON: "DfE API JSON",
-}
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -201,7 +196,7 @@ class Command(BaseCommand):
 
         if options["json"]:
             # Imported here: the text report needs no calculators (or pandas start-up for them).
-            from indicators.checker import indicator_rows
+            from workers.checker import indicator_rows
 
             indicators = [] if extract.unreadable else indicator_rows(extract)
             self.stdout.write(as_json(extract, findings, indicators))

@@ -1,4 +1,5 @@
-"""Speed and memory benchmark for ``compute_all`` (not a timed test).
+"""Speed and memory benchmark for ``compute_all`` (not a timed test; the ``indicators`` case
+of ``benchmarks.run``).
 
 ``run`` builds one synthetic LA extract in memory with ``submissions.synthetic`` (the same
 simulation the demos use, so the tables look like a real extract), then times
@@ -6,7 +7,7 @@ simulation the demos use, so the tables look like a real extract), then times
 with ``tracemalloc``. Target: at most 5 seconds and 1 GB for the largest LA (60,000 children,
 3 years) on a 2-core machine.
 
-    .venv/bin/python -m indicators.bench [children] [years]
+    .venv/bin/python -m benchmarks.compute [children] [years]
 """
 
 from __future__ import annotations
