@@ -2,6 +2,6 @@
 
 Pure Python over pandas, with no Django and no other project package, so the same code runs in
 the worker, in the offline checker on an LA's own machine and behind the coming API intake
-(``docs/`` and ``tests/test_layering.py`` hold the contract). Anything that needs settings or
+(``tests/test_layering.py`` checks it). Anything that needs settings or
 the database takes its values as arguments from the Django app around it (``submissions``).
 """
