@@ -48,8 +48,8 @@ def _903x10(work: Path) -> list[tuple[str, Path]]:
 
 
 def _cin4000(work: Path) -> list[tuple[str, Path]]:
-    from submissions.generator.model import generate
-    from submissions.generator.writers import write_extract
+    from submissions.synthetic.model import generate
+    from submissions.synthetic.writers import write_extract
 
     extract = generate("370", date(2025, 4, 1), date(2026, 3, 31), children=4_000, seed=3)
     paths = write_extract(extract, work, ["cin"])["cin"]
@@ -57,25 +57,25 @@ def _cin4000(work: Path) -> list[tuple[str, Path]]:
 
 
 def _read_and_validate(prepare: Callable[[Path], list[tuple[str, Path]]]) -> dict[str, object]:
-    from submissions.readers import read_files
-    from submissions.rules import run_rules
+    # The worker's check step, in its two halves so the reading is timed on its own.
+    from submissions.extract import check
 
     with tempfile.TemporaryDirectory() as tmp:
         files = prepare(Path(tmp))
         lines = sum(sum(1 for _ in path.open("rb")) for _, path in files)
         began = time.perf_counter()
-        extract = read_files(files)
+        extract = check.read(files)
         read = time.perf_counter() - began
-        findings = run_rules(extract)
+        result = check.validate(extract)
         seconds = time.perf_counter() - began
     rows = sum(len(t) for t in extract.tables.values())
     return {"seconds": seconds, "read_seconds": read, "input_lines": lines,
-            "canonical_rows": rows, "findings": len(findings) + len(extract.findings),
+            "canonical_rows": rows, "findings": len(result.findings),
             "rows_per_second": round(lines / seconds)}  # fmt: skip
 
 
 def _indicators() -> dict[str, object]:
-    from indicators.bench import run
+    from benchmarks.compute import run
 
     return dict(run(60_000, 3))
 

@@ -66,7 +66,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from indicators.registry import REGISTRY, Indicator, Kind, Status, Unit
-from submissions.canonical import TABLES, empty_table
+from submissions.extract.canonical import TABLES, empty_table
 
 __all__ = [
     "BREAKDOWN_COLUMNS",
@@ -144,8 +144,8 @@ def compute_all(
 ) -> pd.DataFrame:
     """Every registry indicator for every reported period of one LA's extract.
 
-    ``tables`` are the canonical tables (``submissions.canonical``; a missing key is an empty
-    table), ``as_of`` is C1, ``coverage_start`` C0 (None: the earliest record date), and
+    ``tables`` are the canonical tables (``submissions.extract.canonical``; a missing key is an
+    empty table), ``as_of`` is C1, ``coverage_start`` C0 (None: the earliest record date), and
     ``population`` maps a mid-year (``2024`` = 30 June 2024) to the LA's 0-17 population.
     One row per (indicator, period end), columns ``RESULT_COLUMNS``; ``note`` says where the
     numerator's flag came from when a format may or may not supply it (repeat_cpp_ever,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from submissions.canonical import Format
+from submissions.extract.canonical import Format
 
 __all__ = [
     "NOT_A_PERFORMANCE_MEASURE",

@@ -39,8 +39,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DEBUG", "true")
 django.setup()
 
-from submissions.readers import read_files  # noqa: E402
-from submissions.rules import RULES, resolve_year, run_rules  # noqa: E402
+from submissions.extract.readers import read_files  # noqa: E402
+from submissions.extract.rules import RULES, resolve_year, run_rules  # noqa: E402
 
 DEFAULT_SAMPLES = Path("/work/shared/data/samples")
 

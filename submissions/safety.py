@@ -12,7 +12,7 @@
 * zip files (and workbooks, which are zips) that are damaged, or whose directory breaks the
   readers' limits (entry count, unpacked size, compression ratio, unsafe names), or that hold
   symbolic links (named in the refusal: zip the files themselves). The limits and
-  the check are the readers' own (``submissions.readers``), so the web and the worker agree;
+  the check are the readers' own (``submissions.extract.readers``), so the web and the worker agree;
 * CSV files, or zip members, with more than ``MAX_CSV_ROWS`` lines. No real 903 table comes
   near it, and the readers and rules hold a table in memory and may report every row, so an
   unbounded row count would mean unbounded memory and findings.
@@ -33,8 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from submissions.readers import _zip_problem, symlink_fix, zip_symlinks
-from submissions.readers.base import HEAD_BYTES, looks_binary, looks_utf16
+from submissions.extract.readers import _zip_problem, symlink_fix, zip_symlinks
+from submissions.extract.readers.base import HEAD_BYTES, looks_binary, looks_utf16
 
 __all__ = ["ALLOWED_EXTENSIONS", "MAX_CSV_ROWS", "check_upload", "check_uploads", "clean_name"]
 

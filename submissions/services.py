@@ -64,10 +64,9 @@ from portal import audit
 from portal.access import Action, can
 from portal.models import AuditAction, AuditOutcome, LocalAuthority, Population, User
 from submissions import notifications, safety, storage
-from submissions.canonical import Extract, Finding, Severity
+from submissions.extract import check
+from submissions.extract.canonical import Extract, Finding
 from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
-from submissions.readers import read_files
-from submissions.rules import run_rules
 
 __all__ = [
     "INDICATORS_FAULT",
@@ -125,10 +124,6 @@ TOOK_TOO_LONG = (
 SERVICE_FAULT = (
     "Something went wrong in the service while checking this submission. This is a fault in "
     "the service, not your data; upload it again or contact support."
-)
-_NO_RECORDS = (
-    "We found no records in these files. Check you exported the right data from your system, "
-    "then upload it again."
 )
 
 
@@ -366,9 +361,10 @@ def _progress(submission: Submission, status: str, percent: int, message: str) -
         setattr(submission, field, value)
 
 
-def _read_extract(submission: Submission, folder: Path) -> Extract:
-    """Decrypt the submission's files into ``folder`` (private, removed by the caller) and read
-    them. Plaintext is named by position, never by the user's file name."""
+def _decrypt_files(submission: Submission, folder: Path) -> list[tuple[str, Path]]:
+    """Decrypt the submission's files into ``folder`` (private, removed by the caller), as
+    (display name, path) pairs. Plaintext is named by position, never by the user's file
+    name. The check step puts them in its own order, whatever the database's collation."""
     paths: list[tuple[str, Path]] = []
     for n, file in enumerate(submission.files.order_by("display_name", "id")):
         # Keep the extension: some readers (openpyxl) insist on one. Safety checks allowed it.
@@ -376,12 +372,21 @@ def _read_extract(submission: Submission, folder: Path) -> Extract:
         if suffix not in safety.ALLOWED_EXTENSIONS:
             suffix = ""
         paths.append((file.display_name, storage.decrypt_to(file, folder / f"{n}{suffix}")))
-    return read_files(
-        paths,
-        la_code=submission.local_authority.code,
-        as_of=submission.as_of,
-        coverage_start=submission.coverage_start,
-    )
+    return paths
+
+
+def _check_inputs(submission: Submission) -> dict[str, Any]:
+    """What the submitter stated, which wins over what the files say."""
+    return {
+        "la_code": submission.local_authority.code,
+        "as_of": submission.as_of,
+        "coverage_start": submission.coverage_start,
+    }
+
+
+def _read_extract(submission: Submission, folder: Path) -> Extract:
+    """Decrypt and read the submission's files: the tables its check validated."""
+    return check.read(_decrypt_files(submission, folder), **_check_inputs(submission))
 
 
 def _clip(value: str, length: int | None = None) -> str:
@@ -436,19 +441,15 @@ def run_checks(submission: Submission) -> Submission:
     nothing) if this worker's claim was taken over meanwhile.
     """
     _progress(submission, Status.CHECKING, 10, "Reading your files")
-    # Plaintext exists only inside this private folder (0700), and only while it is read.
+    # The shared check step (the offline checker's too), in its two halves: plaintext exists
+    # only inside this private folder (0700), and only while it is read.
     with tempfile.TemporaryDirectory(prefix="csc-check-") as folder:
         extract = _read_extract(submission, Path(folder))
     _progress(submission, Status.VALIDATING, 50, "Checking your data against the rules")
-    findings = list(extract.findings)
-    if not extract.unreadable:
-        findings += run_rules(extract)
-    if extract.unreadable and not any(f.severity is Severity.ERROR for f in findings):
-        findings.append(Finding("NO_RECORDS", Severity.ERROR, _NO_RECORDS))
+    result = check.validate(extract)
     _progress(submission, Status.VALIDATING, 90, "Saving the report")
 
-    errors = sum(f.severity is Severity.ERROR for f in findings)
-    rows = _finding_rows(submission, findings)
+    rows = _finding_rows(submission, result.findings)
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission.pk)
         if current.status not in CLAIMED or current.attempts != submission.attempts:
@@ -457,14 +458,14 @@ def run_checks(submission: Submission) -> Submission:
         # findings instead of adding to them, and readers never see half a report.
         ValidationFinding.objects.filter(submission=current).delete()
         ValidationFinding.objects.bulk_create(rows, batch_size=_FINDING_BATCH)
-        current.status = Status.READY if errors == 0 else Status.HAS_ERRORS
+        current.status = Status.READY if result.errors == 0 else Status.HAS_ERRORS
         current.status_changed_at = current.validated_at = timezone.now()
         current.progress, current.progress_message = 100, ""
         current.lease_expires_at = None
-        current.error_count = errors
-        current.query_count = len(findings) - errors
-        current.formats = [str(f) for f in extract.formats]
-        current.row_counts = {name: len(table) for name, table in extract.tables.items()}
+        current.error_count = result.errors
+        current.query_count = result.queries
+        current.formats = result.formats
+        current.row_counts = result.row_counts
         current.save()
         _notify_on_commit(current)
     logger.info(

@@ -40,13 +40,13 @@ from portal.access import Action, can, get_for_user_or_404, local_authorities_fo
 from portal.audit import AuditAction, record
 from portal.models import User
 from submissions import exports, services, storage
+from submissions.extract.canonical import FORMAT_LABELS
 from submissions.forms import (
     ExplainQueryForm,
     FindingFilterForm,
     HistoryFilterForm,
     UploadForm,
 )
-from submissions.management.commands.check_extract import FORMAT_LABELS
 from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
 from submissions.safety import ALLOWED_EXTENSIONS
 from workers.tasks import compute_indicators, process_submission

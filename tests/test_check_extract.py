@@ -127,8 +127,8 @@ def test_the_json_has_every_indicator_series_with_statuses(tmp_path: Path) -> No
     from datetime import date
 
     from indicators.registry import REGISTRY
-    from submissions.generator.model import generate
-    from submissions.generator.writers import write_extract
+    from submissions.synthetic.model import generate
+    from submissions.synthetic.writers import write_extract
 
     extract = generate("370", date(2023, 4, 1), date(2026, 3, 31), children=800, seed=2)
     paths = [p for ps in write_extract(extract, tmp_path, ["cin", "903"]).values() for p in ps]

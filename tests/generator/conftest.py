@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from submissions.canonical import Extract
-from submissions.generator.model import SIZES, generate
-from submissions.generator.writers import write_extract
+from submissions.extract.canonical import Extract
+from submissions.synthetic.model import SIZES, generate
+from submissions.synthetic.writers import write_extract
 
 LA = "370"
 START, END = date(2023, 4, 1), date(2026, 3, 31)

@@ -12,8 +12,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from submissions.canonical import SOURCE_COLUMNS, TABLES, Extract
-from submissions.generator.model import SIZES, generate, population_for_children
+from submissions.extract.canonical import SOURCE_COLUMNS, TABLES, Extract
+from submissions.synthetic.model import SIZES, generate, population_for_children
 from tests.generator.conftest import END, LA, START
 
 YEAR_START = pd.Timestamp(END) - pd.DateOffset(months=12) + pd.Timedelta(days=1)
@@ -229,7 +229,7 @@ def test_sizing_arguments() -> None:
 def test_a_clean_extract_has_no_overlapping_plans() -> None:
     from datetime import date
 
-    from submissions.generator.model import generate
+    from submissions.synthetic.model import generate
 
     extract = generate(
         "370", date(2023, 4, 1), date(2026, 3, 31), children=3_000, seed=5, clean=True
@@ -245,7 +245,7 @@ def test_a_clean_extract_has_no_overlapping_plans() -> None:
 def test_a_tiny_la_without_short_breaks_still_generates(seed: int) -> None:
     from datetime import date
 
-    from submissions.generator.model import generate
+    from submissions.synthetic.model import generate
 
     extract = generate("370", date(2023, 4, 1), date(2026, 3, 31), children=200, seed=seed)
 

@@ -14,10 +14,10 @@ import yaml
 from django.core.management import call_command
 from lxml import etree
 
-from submissions.canonical import Extract
-from submissions.generator.model import SIZES, generate
-from submissions.generator.writers import FORMATS, write_extract
+from submissions.extract.canonical import Extract
 from submissions.management.commands.generate_extracts import la_population
+from submissions.synthetic.model import SIZES, generate
+from submissions.synthetic.writers import FORMATS, write_extract
 from tests.generator.conftest import END, LA, START
 
 SPECS = Path("/work/shared/data/specs")

@@ -1,8 +1,8 @@
 """Builders for the indicator tests: canonical tables from lists of dicts, and result lookup.
 
 ``tables(cp_plan=[{"child_id": "A", "start_date": "2024-01-01"}])`` gives every canonical
-table (``submissions.canonical.TABLES``) with its dtypes; columns a row leaves out are blank,
-a missing record id is made up (``A/cp_plan1``), and ``_file`` / ``_location`` are filled in
+table (``submissions.extract.canonical.TABLES``) with its dtypes; columns a row leaves out are
+blank, a missing record id is made up (``A/cp_plan1``), and ``_file`` / ``_location`` are filled in
 as a reader would. ``compute`` runs ``compute_all`` with ISO date strings (C0 2023-01-01 unless
 given); ``value_at`` / ``counts`` read one indicator's row for one period end.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from indicators.calculators import compute_all
-from submissions.canonical import TABLES
+from submissions.extract.canonical import TABLES
 
 _ID_COLUMNS = {
     "referral": "referral_id",

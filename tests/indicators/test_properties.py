@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from indicators.calculators import compute_all, compute_breakdowns
 from indicators.registry import REGISTRY, Unit
-from submissions.canonical import TABLES
+from submissions.extract.canonical import TABLES
 from tests.indicators.conftest import records, tables
 from tests.indicators.reference import Reference
 

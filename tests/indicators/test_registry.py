@@ -10,7 +10,7 @@ import pytest
 
 import indicators
 from indicators.registry import REGISTRY, FrameworkArea, Kind, Unit, get
-from submissions.canonical import TABLES
+from submissions.extract.canonical import TABLES
 
 PUBLIC = Path("/work/shared/data/public")
 IDS = {

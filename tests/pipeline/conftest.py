@@ -20,11 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import LocalAuthority
 from submissions import services
-from submissions.generator.model import generate
-from submissions.generator.writers import write_extract
+from submissions.extract.check import check_files
 from submissions.models import Submission, ValidationFinding
-from submissions.readers import read_files
-from submissions.rules import run_rules
+from submissions.synthetic.model import generate
+from submissions.synthetic.writers import write_extract
 from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,8 +154,9 @@ Row = tuple[str, str, str, str, str, str, str]
 def expected_rows(submission: Submission, paths: list[Path]) -> tuple[Counter[Row], int]:
     """The findings one clean check of ``paths`` stores (each row with its multiplicity),
     worked out in the test process, and the total number of findings."""
-    extract = read_files([(p.name, p) for p in paths], la_code="370", as_of=submission.as_of)
-    findings = extract.findings + run_rules(extract)
+    findings = check_files(
+        [(p.name, p) for p in paths], la_code="370", as_of=submission.as_of
+    ).findings
     rows = services._finding_rows(submission, findings)
     return Counter(
         (r.code, r.severity, r.file, r.location, r.child_id, r.field, r.message) for r in rows

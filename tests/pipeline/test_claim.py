@@ -15,6 +15,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from submissions import services
+from submissions.extract import check
 from submissions.models import Submission
 from tests.pipeline.conftest import set_checked, upload_samples
 from workers.tasks import process_submission
@@ -136,7 +137,7 @@ def test_an_unexpected_error_fails_the_submission_and_logs_no_data(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise ValueError(f"child {child} has a bad date")
 
-    monkeypatch.setattr(services, "run_rules", broken)
+    monkeypatch.setattr(check, "run_rules", broken)
 
     with caplog.at_level(logging.ERROR):
         assert process_submission(str(received.pk)) == "failed"
@@ -154,7 +155,7 @@ def test_running_out_of_time_fails_the_submission(
     def slow(*args: Any, **kwargs: Any) -> None:
         raise SoftTimeLimitExceeded
 
-    monkeypatch.setattr(services, "run_rules", slow)
+    monkeypatch.setattr(check, "run_rules", slow)
 
     assert process_submission(str(received.pk)) == "failed"
     received.refresh_from_db()
@@ -168,7 +169,7 @@ def test_a_transient_error_releases_the_submission_for_the_retry(
     def flaky(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "run_rules", flaky)
+    monkeypatch.setattr(check, "run_rules", flaky)
 
     # Called directly, Celery's autoretry re-raises instead of scheduling the retry.
     with pytest.raises(OperationalError):

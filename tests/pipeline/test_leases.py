@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
+from submissions.extract import check
 from submissions.models import Submission
 from tests.pipeline.conftest import set_checked, upload_samples
 from workers import tasks
@@ -127,7 +128,7 @@ def test_the_task_renews_its_lease_while_it_runs(
     settings.SUBMISSION_LEASE_SECONDS = 2  # renewed every 0.5 s
     submission = upload_samples(lead, barnsley)
     leases: list[Any] = []
-    real_run_rules = services.run_rules
+    real_run_rules = check.run_rules
 
     def slow_rules(*args: Any, **kwargs: Any) -> Any:
         # One long step with no progress update: only the renewing thread keeps the lease.
@@ -136,7 +137,7 @@ def test_the_task_renews_its_lease_while_it_runs(
         leases.extend([first, Submission.objects.get(pk=submission.pk).lease_expires_at])
         return real_run_rules(*args, **kwargs)
 
-    monkeypatch.setattr(services, "run_rules", slow_rules)
+    monkeypatch.setattr(check, "run_rules", slow_rules)
 
     assert tasks.process_submission(str(submission.pk)) == "checked"
 

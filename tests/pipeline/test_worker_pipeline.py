@@ -11,9 +11,8 @@ import pytest
 
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
+from submissions.extract.check import check_files
 from submissions.models import Submission
-from submissions.readers import read_files
-from submissions.rules import run_rules
 from tests.conftest import process_log, wait_for
 from tests.pipeline.conftest import AS_OF, copy_samples, set_checked, upload_samples
 from workers.tasks import compute_indicators, process_submission
@@ -39,8 +38,7 @@ def test_a_worker_checks_the_sample_cin_census_and_903_files(
     assert checked.status == Status.HAS_ERRORS
     assert checked.attempts == 1
     paths = copy_samples(tmp_path / "plain")
-    extract = read_files([(p.name, p) for p in paths], la_code="370", as_of=AS_OF)
-    expected = extract.findings + run_rules(extract)
+    expected = check_files([(p.name, p) for p in paths], la_code="370", as_of=AS_OF).findings
     stored = checked.findings.all()
     assert stored.count() == len(expected) == checked.error_count + checked.query_count
     assert sorted(stored.values_list("code", "file", "location")) == sorted(

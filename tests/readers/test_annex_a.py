@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from submissions.canonical import TABLES, Format, Severity
-from submissions.readers import annex_a
-from submissions.readers.base import ReaderResult
+from submissions.extract.canonical import TABLES, Format, Severity
+from submissions.extract.readers import annex_a
+from submissions.extract.readers.base import ReaderResult
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = ["annex_a_liia.xlsx", "annex_a_liia_pipeline_2024_jan.xlsx"]
@@ -379,7 +379,7 @@ def test_a_stored_upload_without_an_extension_is_read(tmp_path: Path) -> None:
     # Uploads are stored under random UUID names; openpyxl refuses such a path.
     import shutil
 
-    from submissions.readers import read_files
+    from submissions.extract.readers import read_files
 
     stored = tmp_path / "3f6c2a9e-upload"
     shutil.copy(Path(__file__).parent / "data" / "annex_a_liia.xlsx", stored)

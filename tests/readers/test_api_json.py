@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from submissions.canonical import TABLES, Format, Severity
-from submissions.readers import api_json
+from submissions.extract.canonical import TABLES, Format, Severity
+from submissions.extract.readers import api_json
 from tests.readers.factories import DATA, write
 
 SAMPLE = DATA / "sample_payload_record0_spec_maximal.json"

@@ -17,9 +17,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from submissions.canonical import Finding, Severity
-from submissions.readers import annex_a, api_json, cin_xml, read_files, ssda903
-from submissions.rules import run_rules
+from submissions.extract.canonical import Finding, Severity
+from submissions.extract.readers import annex_a, api_json, cin_xml, read_files, ssda903
+from submissions.extract.rules import run_rules
 from tests.readers.factories import DATA, cin_child, cin_message
 from tests.readers.test_annex_a import CHILD, LIST4, workbook
 from tests.readers.test_ssda903_xml import child_xml, document
@@ -467,8 +467,8 @@ def test_sample_files_raise_none_of_the_new_findings(name: str) -> None:
 
 
 def test_generated_clean_extract_raises_none_of_the_new_findings(tmp_path: Path) -> None:
-    from submissions.generator.model import generate
-    from submissions.generator.writers import write_extract
+    from submissions.synthetic.model import generate
+    from submissions.synthetic.writers import write_extract
 
     extract = generate("370", date(2024, 4, 1), date(2025, 3, 31), children=300, seed=1, clean=True)
     written = write_extract(extract, tmp_path, ["cin", "903", "903xml", "annexa", "api"])

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from submissions.canonical import Severity
-from submissions.readers.base import (
+from submissions.extract.canonical import Severity
+from submissions.extract.readers.base import (
     decode_text,
     findings_for,
     safe_xml_parser,
@@ -87,8 +87,8 @@ def test_findings_for_visits_only_flagged_rows_and_fills_the_value() -> None:
 def test_findings_quote_at_most_80_characters_of_a_cell() -> None:
     import pandas as pd
 
-    from submissions.canonical import Severity
-    from submissions.readers.base import findings_for
+    from submissions.extract.canonical import Severity
+    from submissions.extract.readers.base import findings_for
 
     df = pd.DataFrame({"_file": ["a.csv"], "_location": ["line 2"], "child_id": ["C1"]})
     values = pd.Series(["x" * 2_000_000])

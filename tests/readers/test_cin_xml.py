@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from submissions.canonical import TABLES, Format, Severity
-from submissions.readers import cin_xml
+from submissions.extract.canonical import TABLES, Format, Severity
+from submissions.extract.readers import cin_xml
 from tests.readers.factories import (
     DATA,
     HEADER,

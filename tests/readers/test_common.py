@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from submissions.readers.common import clean_ids, parse_dates
+from submissions.extract.readers.common import clean_ids, parse_dates
 
 
 def test_years_a_timestamp_cannot_hold_are_invalid_not_an_exception() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import submissions.readers as readers
-from submissions.canonical import Format
-from submissions.readers import detect_format, read_files
+import submissions.extract.readers as readers
+from submissions.extract.canonical import Format
+from submissions.extract.readers import detect_format, read_files
 from tests.readers.factories import DATA, cin_child, cin_message, write, zip_bomb
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from submissions.readers import api_json, cin_xml
+from submissions.extract.readers import api_json, cin_xml
 from tests.readers.factories import (
     cin_assessment,
     cin_child,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import submissions.readers as readers
-from submissions.canonical import TABLES, Format, empty_table
-from submissions.readers import read_files
+import submissions.extract.readers as readers
+from submissions.extract.canonical import TABLES, Format, empty_table
+from submissions.extract.readers import read_files
 from tests.readers.factories import DATA, HEADER, cin_child, cin_details, cin_message, write
 
 
@@ -125,7 +125,7 @@ def test_a_failing_reader_is_reported_and_other_files_still_read(
     def broken(path: Path, display_name: str) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("submissions.readers.api_json.read", broken)
+    monkeypatch.setattr("submissions.extract.readers.api_json.read", broken)
     files = [
         ("p.json", write(tmp_path, "p.json", json.dumps([{"la_child_id": "C1"}]))),
         ("c.xml", write(tmp_path, "c.xml", cin_message(cin_child("C2")))),

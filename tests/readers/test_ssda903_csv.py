@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from submissions.canonical import TABLES, Format, Severity
-from submissions.readers import ssda903
-from submissions.readers.base import ReaderResult
+from submissions.extract.canonical import TABLES, Format, Severity
+from submissions.extract.readers import ssda903
+from submissions.extract.readers.base import ReaderResult
 
 DATA = Path(__file__).parent / "data"
 CSV_SAMPLES = sorted(p.name for p in DATA.glob("ssda903_*.csv*"))

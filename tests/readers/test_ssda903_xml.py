@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from submissions.canonical import TABLES, Format, Severity
-from submissions.readers import ssda903
+from submissions.extract.canonical import TABLES, Format, Severity
+from submissions.extract.readers import ssda903
 
 DATA = Path(__file__).parent / "data"
 

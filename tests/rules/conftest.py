@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from submissions.canonical import TABLES, Extract, Format, empty_table
-from submissions.rules import run_rules
+from submissions.extract.canonical import TABLES, Extract, Format, empty_table
+from submissions.extract.rules import run_rules
 
 AS_OF = date(2025, 3, 31)
 START = date(2024, 4, 1)

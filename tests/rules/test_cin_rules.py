@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from submissions.canonical import Format
+from submissions.extract.canonical import Format
 from tests.rules.conftest import (
     assessment,
     child,

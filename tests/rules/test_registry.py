@@ -8,9 +8,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from submissions.canonical import Finding, Format, Severity
-from submissions.rules import RULES, YEARS, resolve_year, run_rules
-from submissions.rules.registry import RuleContext, RuleRegistry, collection_year
+from submissions.extract.canonical import Finding, Format, Severity
+from submissions.extract.rules import RULES, YEARS, resolve_year, run_rules
+from submissions.extract.rules.registry import RuleContext, RuleRegistry, collection_year
 from tests.rules.conftest import child, flagged, make_extract, referral
 
 
@@ -116,7 +116,7 @@ def test_a_rule_that_raises_is_reported_and_the_others_still_run(
     )(_sex_u)
     extract = make_extract(child=[child(sex="U")])
 
-    with caplog.at_level(logging.ERROR, logger="submissions.rules.registry"):
+    with caplog.at_level(logging.ERROR, logger="submissions.extract.rules.registry"):
         findings = registry.run(extract, "2024_25")
 
     assert [f.code for f in findings] == ["X1", "RULE_FAILED:BOOM", "X3"]

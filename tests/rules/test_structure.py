@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from submissions.canonical import Format
+from submissions.extract.canonical import Format
 from tests.rules.conftest import (
     assessment,
     child,
@@ -219,7 +219,7 @@ def test_placement_codes_follow_the_year(year: str, place: str, valid: bool) -> 
 
 def test_sex_wording_changed_in_2024_25() -> None:
     extract = make_extract(child=[child(sex=None)], formats=CIN)
-    from submissions.rules import run_rules
+    from submissions.extract.rules import run_rules
 
     (old,) = [f for f in run_rules(extract, "2023_24") if f.code == "4180"]
     (new,) = [f for f in run_rules(extract, "2024_25") if f.code == "4180"]

@@ -3,8 +3,8 @@
     python manage.py generate_extracts --la 370 --from 2023-04-01 --to 2026-03-31 \\
         [--size small|medium|large|N] [--seed 1] [--formats cin,903,903xml,annexa,api] [--out DIR]
 
-Simulates one LA's children's social care records (``submissions.generator.model``) and
-writes them as real files look (``submissions.generator.writers``). The same arguments always
+Simulates one LA's children's social care records (``submissions.synthetic.model``) and
+writes them as real files look (``submissions.synthetic.writers``). The same arguments always
 give byte-identical files. No database is needed: without ``--size`` the LA is sized by its
 latest 0-17 population, read straight from the ONS file shipped in portal/reference_data/.
 """
@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.reference import POPULATION_AGE_GROUP, POPULATION_FILE, REFERENCE_DATA_DIR
-from submissions.generator.model import SIZES, generate
-from submissions.generator.writers import FORMATS, write_extract
+from submissions.synthetic.model import SIZES, generate
+from submissions.synthetic.writers import FORMATS, write_extract
 
 
 def _date(value: str) -> date:

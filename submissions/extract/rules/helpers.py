@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from submissions.rules.codes import BANK_HOLIDAYS_ENGLAND
+from submissions.extract.rules.codes import BANK_HOLIDAYS_ENGLAND
 
 __all__ = [
     "add_years",

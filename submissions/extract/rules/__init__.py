@@ -1,7 +1,7 @@
 """Validation rules for canonical extracts.
 
-``run_rules(extract)`` checks an :class:`~submissions.canonical.Extract` against the rule set
-of its collection year and returns the findings (errors and queries), each located by file,
+``run_rules(extract)`` checks an :class:`~submissions.extract.canonical.Extract` against the rule
+set of its collection year and returns the findings (errors and queries), each located by file,
 row, child and field. The rules live in ``structure`` (single-record checks), ``cin`` (CIN
 census rules) and ``ssda903`` (SSDA903 rules); ``registry`` holds the year-by-year registry
 and the engine.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from submissions.canonical import Extract, Finding
-from submissions.rules import cin, ssda903, structure
-from submissions.rules.registry import RULES, YEARS, Rule, RuleContext, resolve_year
+from submissions.extract.canonical import Extract, Finding
+from submissions.extract.rules import cin, ssda903, structure
+from submissions.extract.rules.registry import RULES, YEARS, Rule, RuleContext, resolve_year
 
 __all__ = ["RULES", "YEARS", "Rule", "RuleContext", "resolve_year", "run_rules"]
 

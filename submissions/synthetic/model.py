@@ -1,6 +1,6 @@
 """A vectorised simulation of children's journeys through one LA's children's social care.
 
-``generate`` returns an ``Extract`` holding the canonical tables (``submissions.canonical``)
+``generate`` returns an ``Extract`` holding the canonical tables (``submissions.extract.canonical``)
 for the window ``[start, end]``: children, referrals (CIN episodes) with their assessments,
 section 47 enquiries, CIN plans and child protection plans (CPPs), looked-after (CLA) episodes
 and missing/away episodes. The extract looks like a real one: episodes open on ``start`` come
@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from submissions.canonical import TABLES, Extract
+from submissions.extract.canonical import TABLES, Extract
 
 __all__ = ["SIZES", "generate", "population_for_children"]
 

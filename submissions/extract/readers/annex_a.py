@@ -68,8 +68,8 @@ from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from submissions.canonical import Finding, Format, Severity
-from submissions.readers.base import (
+from submissions.extract.canonical import Finding, Format, Severity
+from submissions.extract.readers.base import (
     ANNEX_A_ID_MAX,
     HEAD_BYTES,
     ReaderResult,
@@ -81,8 +81,14 @@ from submissions.readers.base import (
     looks_utf16,
     xml_prolog,
 )
-from submissions.readers.common import clean_codes, clean_ids, parse_dates, parse_flags, parse_ints
-from submissions.readers.ssda903 import merge_child_rows
+from submissions.extract.readers.common import (
+    clean_codes,
+    clean_ids,
+    parse_dates,
+    parse_flags,
+    parse_ints,
+)
+from submissions.extract.readers.ssda903 import merge_child_rows
 
 __all__ = ["check_package", "list_number", "read"]
 

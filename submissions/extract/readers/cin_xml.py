@@ -44,8 +44,8 @@ from typing import Any, cast
 import pandas as pd
 from lxml import etree
 
-from submissions.canonical import Finding, Format, Severity
-from submissions.readers.base import (
+from submissions.extract.canonical import Finding, Format, Severity
+from submissions.extract.readers.base import (
     CIN_ID_MAX,
     DOCTYPE_MESSAGE,
     SAFE_XML_OPTIONS,
@@ -63,7 +63,7 @@ from submissions.readers.base import (
     safe_xml_parser,
     xml_prolog,
 )
-from submissions.readers.common import clean_codes, parse_dates, parse_flags, parse_ints
+from submissions.extract.readers.common import clean_codes, parse_dates, parse_flags, parse_ints
 
 __all__ = ["SCHEMA_PATH", "read", "window_start"]
 

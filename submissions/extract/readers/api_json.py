@@ -34,8 +34,8 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from submissions.canonical import Finding, Format, Severity
-from submissions.readers.base import (
+from submissions.extract.canonical import Finding, Format, Severity
+from submissions.extract.readers.base import (
     CIN_ID_MAX,
     ReaderResult,
     canonical_frame,
@@ -47,7 +47,7 @@ from submissions.readers.base import (
     looks_utf16,
     read_head,
 )
-from submissions.readers.common import clean_codes, parse_dates
+from submissions.extract.readers.common import clean_codes, parse_dates
 
 __all__ = ["MAX_OBJECT_BYTES", "read", "window_start"]
 

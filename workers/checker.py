@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from indicators.calculators import compute_all
-from submissions.canonical import Extract
+from submissions.extract.canonical import Extract
 
 __all__ = ["indicator_rows", "population_by_year"]
 

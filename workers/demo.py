@@ -4,6 +4,10 @@ Each demo LA gets a clean synthetic extract (CIN census XML and SSDA903 CSVs for
 collection years to the latest 31 March; a census is yearly) that goes through the real
 pipeline — stored encrypted, read, validated, accepted by the LA's demo data lead, indicators
 computed — so the dashboards and reports have something to show. Never used in production.
+
+It lives with the workers, not in ``submissions``: it drives the whole pipeline (submissions'
+services and the indicators after acceptance) with the synthetic generator, which the
+submissions app itself never imports. The demo accounts it needs are ``portal.demo``'s.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from django.core.files import File
 
 from portal.models import LocalAuthority, User
 from submissions import services
-from submissions.generator.model import generate
-from submissions.generator.writers import write_extract
 from submissions.models import Submission
+from submissions.synthetic.model import generate
+from submissions.synthetic.writers import write_extract
 
 __all__ = ["DemoSubmission", "seed_demo_submissions"]
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from submissions.canonical import TABLES, Extract, Finding, Format, Severity
+from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity
 
 __all__ = [
     "CIN_RETURN",

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from submissions.canonical import Format, Severity
-from submissions.rules import codes
-from submissions.rules.helpers import (
+from submissions.extract.canonical import Format, Severity
+from submissions.extract.rules import codes
+from submissions.extract.rules.helpers import (
     add_years,
     among,
     differs,
@@ -24,7 +24,7 @@ from submissions.rules.helpers import (
     starts_inside_other,
     working_days_before,
 )
-from submissions.rules.registry import CIN_RETURN, RULES, RuleContext, RuleFunc
+from submissions.extract.rules.registry import CIN_RETURN, RULES, RuleContext, RuleFunc
 
 ERROR, QUERY = Severity.ERROR, Severity.QUERY
 

@@ -41,8 +41,16 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from submissions.canonical import TABLES, Extract, Finding, Format, Severity, empty_table
-from submissions.readers.base import (
+from submissions.extract.canonical import (
+    FORMAT_LABELS,
+    TABLES,
+    Extract,
+    Finding,
+    Format,
+    Severity,
+    empty_table,
+)
+from submissions.extract.readers.base import (
     DOCTYPE_MESSAGE,
     ReaderResult,
     encoding_finding,
@@ -78,13 +86,6 @@ EXPECTED = (
     "JSON file."
 )
 
-_LABELS = {
-    Format.CIN_XML: "CIN census XML",
-    Format.SSDA903_CSV: "SSDA903 CSV",
-    Format.SSDA903_XML: "SSDA903 XML",
-    Format.ANNEX_A: "Ofsted Annex A",
-    Format.DFE_API_JSON: "DfE API JSON",
-}
 _MODULES = {
     Format.CIN_XML: "cin_xml",
     Format.SSDA903_CSV: "ssda903",
@@ -339,7 +340,7 @@ def _read_one(path: Path, display_name: str, fmt: Format) -> ReaderResult | Find
         return Finding(
             "FORMAT_UNAVAILABLE",
             Severity.ERROR,
-            f"Reading {_LABELS[fmt]} files is not available yet.",
+            f"Reading {FORMAT_LABELS[fmt]} files is not available yet.",
             file=display_name,
         )
     try:
@@ -349,7 +350,7 @@ def _read_one(path: Path, display_name: str, fmt: Format) -> ReaderResult | Find
         return Finding(
             "READER_FAILED",
             Severity.ERROR,
-            f"This {_LABELS[fmt]} file could not be read because of a problem in this "
+            f"This {FORMAT_LABELS[fmt]} file could not be read because of a problem in this "
             "service, not in your file. The problem has been logged; please tell "
             "the service team.",
             file=display_name,
@@ -488,7 +489,7 @@ def _merge_children(child: pd.DataFrame, file_no: pd.Series) -> pd.DataFrame:
     if not spread.any():
         return child
     # The 903 reader's merge is the canonical one; it is imported only when needed.
-    from submissions.readers.ssda903 import merge_child_rows
+    from submissions.extract.readers.ssda903 import merge_child_rows
 
     several = child[spread.to_numpy()]
     merged = merge_child_rows(several)
@@ -559,7 +560,7 @@ def read_files(
         windows = [r.coverage_start for r in results if r.coverage_start]
         if extract_as_of and any(r.format is Format.DFE_API_JSON for r in results):
             # The payload does not carry its run date; its window hangs off the extract date.
-            from submissions.readers.api_json import window_start
+            from submissions.extract.readers.api_json import window_start
 
             windows.append(window_start(extract_as_of))
         coverage_start = min(windows) if windows else None

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from submissions.canonical import Extract
+from submissions.extract.canonical import Extract
 
 __all__ = [
     "FORMATS",

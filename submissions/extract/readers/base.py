@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from submissions.canonical import TABLES, Finding, Format, Severity
+from submissions.extract.canonical import TABLES, Finding, Format, Severity
 
 __all__ = [
     "ANNEX_A_ID_MAX",

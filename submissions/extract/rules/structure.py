@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from submissions.canonical import Format, Severity
-from submissions.rules import codes
-from submissions.rules.registry import CIN_RETURN, CLA_RETURN, RULES, RuleContext, RuleFunc
+from submissions.extract.canonical import Format, Severity
+from submissions.extract.rules import codes
+from submissions.extract.rules.registry import CIN_RETURN, CLA_RETURN, RULES, RuleContext, RuleFunc
 
 ERROR, QUERY = Severity.ERROR, Severity.QUERY
 

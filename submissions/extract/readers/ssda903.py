@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from submissions.canonical import TABLES, Finding, Format, Severity
-from submissions.readers.base import (
+from submissions.extract.canonical import TABLES, Finding, Format, Severity
+from submissions.extract.readers.base import (
     DOCTYPE_MESSAGE,
     SAFE_XML_OPTIONS,
     SSDA903_ID_MAX,
@@ -58,7 +58,7 @@ from submissions.readers.base import (
     read_head,
     xml_prolog,
 )
-from submissions.readers.common import clean_codes, clean_ids, parse_dates, parse_ints
+from submissions.extract.readers.common import clean_codes, clean_ids, parse_dates, parse_ints
 
 __all__ = [
     "TABLE_COLUMNS",

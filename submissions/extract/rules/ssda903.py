@@ -15,16 +15,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from submissions.canonical import Severity
-from submissions.rules import codes
-from submissions.rules.helpers import (
+from submissions.extract.canonical import Severity
+from submissions.extract.rules import codes
+from submissions.extract.rules.helpers import (
     add_years,
     among,
     differs,
     group_starts,
     starts_inside_other,
 )
-from submissions.rules.registry import CLA_RETURN, RULES, RuleContext, RuleFunc
+from submissions.extract.rules.registry import CLA_RETURN, RULES, RuleContext, RuleFunc
 
 ERROR = Severity.ERROR
 

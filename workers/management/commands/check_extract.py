@@ -1,10 +1,14 @@
 """``manage.py check_extract FILE...``: validate extract files offline, without the database.
 
-Reads the files (format detection, archives, every supported format), runs the validation
-rules of the extract's collection year and prints a report: a summary (formats, rows per
+Reads the files (format detection, archives, every supported format) and runs the validation
+rules of the extract's collection year with the same check step as the portal's worker
+(``submissions.extract.check``), then prints a report: a summary (formats, rows per
 table, findings per rule) and the findings grouped by rule, or with ``--json`` one JSON
 document for other tools. Nothing is stored; no database is needed (no system or migration
 checks, no model queries), so an LA can run it on its own machine before uploading.
+
+It lives in ``workers``, the layer above both ``submissions`` and ``indicators``, because
+``--json`` lists the indicator series too (``workers.checker``).
 
 Exit status: 0 no errors (queries allowed), 1 at least one error, 2 the input could not be
 read (a path that does not exist, nothing readable in the files) or the arguments are wrong.
@@ -20,22 +24,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from submissions.canonical import Extract, Finding, Format, Severity
-from submissions.readers import read_files
-from submissions.rules import YEARS, resolve_year, run_rules
+from submissions.extract.canonical import FORMAT_LABELS, Extract, Finding, Severity
+from submissions.extract.check import check_files
+from submissions.extract.rules import YEARS
 
 #: Findings listed per rule in the text report; ``--json`` always has every finding.
 TEXT_LIMIT = 20
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-
-FORMAT_LABELS = {
-    Format.CIN_XML: "CIN census XML",
-    Format.SSDA903_CSV: "SSDA903 CSV",
-    Format.SSDA903_XML: "SSDA903 XML",
-    Format.ANNEX_A: "Ofsted Annex A",
-    Format.DFE_API_JSON: "DfE API JSON",
-}
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -188,20 +184,19 @@ class Command(BaseCommand):
         if absent:
             raise CommandError(f"No such file: {', '.join(absent)}", returncode=EXIT_UNREADABLE)
 
-        extract = read_files(
+        # The portal's own check step, so the findings are the ones an upload would get.
+        result = check_files(
             [(p.name, p) for p in paths],
             la_code=options["la"],
             as_of=as_of,
             coverage_start=coverage_start,
+            year=options["year"],
         )
-        year = options["year"] or resolve_year(extract.as_of)
-        findings = list(extract.findings)
-        if not extract.unreadable:
-            findings += run_rules(extract, year)
+        extract, findings, year = result.extract, result.findings, result.year
 
         if options["json"]:
             # Imported here: the text report needs no calculators (or pandas start-up for them).
-            from indicators.checker import indicator_rows
+            from workers.checker import indicator_rows
 
             indicators = [] if extract.unreadable else indicator_rows(extract)
             self.stdout.write(as_json(extract, findings, indicators))

@@ -1,12 +1,13 @@
-"""Speed and memory benchmark for ``compute_all`` (not a timed test).
+"""Speed and memory benchmark for ``compute_all`` (not a timed test; the ``indicators`` case
+of ``benchmarks.run``).
 
-``run`` builds one synthetic LA extract in memory with ``submissions.generator`` (the same
+``run`` builds one synthetic LA extract in memory with ``submissions.synthetic`` (the same
 simulation the demos use, so the tables look like a real extract), then times
 ``compute_all`` over every indicator and every month end and measures its peak Python memory
 with ``tracemalloc``. Target: at most 5 seconds and 1 GB for the largest LA (60,000 children,
 3 years) on a 2-core machine.
 
-    .venv/bin/python -m indicators.bench [children] [years]
+    .venv/bin/python -m benchmarks.compute [children] [years]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.calculators import compute_all
-from submissions.generator.model import generate, population_for_children
+from submissions.synthetic.model import generate, population_for_children
 
 __all__ = ["run"]
 

@@ -130,6 +130,16 @@ class Format(StrEnum):
     DFE_API_JSON = "dfe_csc_api_json"
 
 
+#: What users call each format: in findings, the offline checker's report and the portal.
+FORMAT_LABELS = {
+    Format.CIN_XML: "CIN census XML",
+    Format.SSDA903_CSV: "SSDA903 CSV",
+    Format.SSDA903_XML: "SSDA903 XML",
+    Format.ANNEX_A: "Ofsted Annex A",
+    Format.DFE_API_JSON: "DfE API JSON",
+}
+
+
 class Severity(StrEnum):
     ERROR = "error"  # must be fixed before the submission can be accepted
     QUERY = "query"  # may be explained with a note
