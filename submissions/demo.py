@@ -2,8 +2,9 @@
 
 Each demo LA gets a clean synthetic extract (CIN census XML and SSDA903 CSVs for the three
 collection years to the latest 31 March; a census is yearly) that goes through the real
-pipeline — stored encrypted, read, validated, accepted by the LA's demo data lead, indicators
-computed — so the dashboards and reports have something to show. Never used in production.
+pipeline — stored encrypted, read, validated, accepted by the LA's demo data lead — so the
+reports have something to show; ``workers.demo`` then computes the figures (this app never
+imports indicators). Never used in production.
 """
 
 from __future__ import annotations
@@ -81,6 +82,5 @@ def seed_demo_submissions(
         assert claimed is not None, "a new submission is always claimable"
         checked = services.run_checks(claimed)
         accepted = services.accept(checked, lead)
-        services.compute_and_store_indicators(accepted)
         done.append(accepted)
     return done

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from indicators.models import IndicatorValue
 from portal.demo import DEMO_ACCOUNTS
 from portal.models import User
-from submissions.demo import seed_demo_submissions
 from submissions.models import Submission
+from workers.demo import seed_demo_submissions
 
 
 @pytest.mark.django_db

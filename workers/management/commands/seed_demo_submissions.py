@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from portal.demo import refuse_outside_the_demo
-from submissions.demo import seed_demo_submissions
+from workers.demo import seed_demo_submissions
 
 
 class Command(BaseCommand):
