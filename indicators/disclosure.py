@@ -37,6 +37,7 @@ __all__ = [
     "SUPPRESSED",
     "Disclosed",
     "Figure",
+    "Hidden",
     "Suppression",
     "disclose",
     "disclose_table",
@@ -48,6 +49,7 @@ SUPPRESSED: Final = "c"
 #: Counts that are suppressed.
 SMALL: Final = range(1, 5)
 
+#: The type of a suppressed number.
 Hidden = Literal["c"]
 
 
