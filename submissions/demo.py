@@ -1,4 +1,5 @@
-"""Demo submissions for the embedded default (``manage.py seed_demo_submissions``).
+"""Demo submissions for the embedded default (``manage.py seed_demo_submissions``, through
+``workers.demo``).
 
 Each demo LA gets a clean synthetic extract (CIN census XML and SSDA903 CSVs for the three
 collection years to the latest 31 March; a census is yearly) that goes through the real
