@@ -1,9 +1,14 @@
 """Stored indicator values: what the restricted dashboards read.
 
-Each accepted submission's values are computed by a worker (``indicators.services``) and
-stored with the submission they came from. When a newer submission for the LA is accepted,
-its values replace the LA's previous ones in one transaction, so a dashboard never mixes two
-extracts.
+Each accepted submission's values are computed by a worker (``indicators.services.
+store_indicators``) and stored with the submission they came from. Once a newer accepted
+submission's values are computed, they replace all of the LA's previous ones in one
+transaction, so a dashboard never mixes two extracts; until then the LA's figures are still
+the superseded submission's (``submissions.services.figures_source`` says which).
+
+Nothing reads these tables directly but ``indicators.queries``, which scopes every read to the
+viewer (``portal.access``) and applies small-number suppression (``indicators.disclosure``)
+for viewers who may not see the LA's child-level records.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ class IndicatorValueQuerySet(OrgScopedQuerySet["IndicatorValue"]):
 
 
 class IndicatorValue(models.Model):
-    """One indicator for one rolling 12-month period of one LA, from one submission."""
+    """One indicator for one rolling 12-month period of one LA, from one submission: its
+    numerator, denominator and value, or no numbers and the ``status`` saying why
+    (``indicators.registry.Status``)."""
 
     local_authority = models.ForeignKey(
         "portal.LocalAuthority", on_delete=models.PROTECT, related_name="indicator_values"
@@ -56,7 +63,9 @@ class IndicatorBreakdownQuerySet(OrgScopedQuerySet["IndicatorBreakdown"]):
 
 class IndicatorBreakdown(models.Model):
     """One indicator value for one group of children (age band, sex, ethnicity group or
-    disability) in one period: for the restricted dashboards' breakdowns."""
+    disability) in one period: for the restricted dashboards' breakdowns. The groups of a
+    dimension partition the children of the LA's ``IndicatorValue`` for the same period
+    ("Unknown" included), which is why they are suppressed as one table."""
 
     local_authority = models.ForeignKey(
         "portal.LocalAuthority", on_delete=models.PROTECT, related_name="indicator_breakdowns"

@@ -122,17 +122,17 @@ NOT_A_PERFORMANCE_MEASURE = (
 class PublishedSeries:
     """The published annual figure an indicator sits beside on the restricted dashboard.
 
-    ``file`` is in ``shared/data/public/``; ``row_filter`` selects the series in a long file
-    (``column = "value"``). ``comparable`` is True when the timely value for the period ending
-    on 31 March should equal the published figure for that year, up to rounding, suppression
-    and later revisions; False when the series is only an anchor with a different definition.
+    ``key`` names it in the catalogue of published indicators (``dashboards.published``
+    ``SPECS``, where its source file, column and filters are), by name, so nothing is matched
+    to file names at run time; a test checks every key is in the catalogue, in the same unit.
+    ``comparable`` is True when the timely value for the period ending on 31 March should
+    equal the published figure for that year, up to rounding, suppression and later
+    revisions; False when the series is only an anchor with a different definition.
     """
 
-    file: str
-    column: str
+    key: str
     description: str
     comparable: bool
-    row_filter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,6 @@ class Indicator:
 
 _CIN_FORMATS = (Format.CIN_XML, Format.ANNEX_A, Format.DFE_API_JSON)
 _CLA_FORMATS = (Format.SSDA903_CSV, Format.SSDA903_XML)
-_MISSING_FILE = "la_children_who_were_missing_or_away_from_placement_without_authorisation.csv"
 _SHORT_BREAKS = (
     "Children looked after only under a series of short-term breaks (legal status V3 or V4 "
     "for all their episodes overlapping the period) are excluded, as in the published "
@@ -229,8 +228,7 @@ _INDICATORS = (
             "is rarely enough history.",
         ),
         published=PublishedSeries(
-            file="c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
-            column="rereferral_percent",
+            key="rereferral_12m",
             description="Re-referrals within 12 months of a previous referral, % of referrals "
             "in the year to 31 March (England 2025: 22.6%).",
             comparable=True,
@@ -271,8 +269,7 @@ _INDICATORS = (
             "NFA; a later extract may revise the most recent periods when the episode closes.",
         ),
         published=PublishedSeries(
-            file="c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
-            column="not_in_need_percent",
+            key="referrals_not_in_need",
             description="Referrals assessed as not in need (closure RC8/RC9), % of all "
             "referrals in the year to 31 March (England 2025: 30.8%). An anchor only: its "
             "denominator is referrals, not completed assessments.",
@@ -351,11 +348,9 @@ _INDICATORS = (
             "open episode in valid data, so children and episodes agree.",
         ),
         published=PublishedSeries(
-            file="b1_children_in_need_2013_to_2025.csv",
-            column="At31_episodes",
-            description="Children in need at 31 March (episodes); the public dashboard's rate "
-            "At31_episodes_rate divides it by the ONS 0-17 population (previous mid-year) "
-            "x 10,000.",
+            key="cin_rate",
+            description="Children in need at 31 March (episodes) per 10,000 children aged "
+            "0-17 (the published count divided by the ONS 0-17 population, previous mid-year).",
             comparable=True,
         ),
         guidance=_guidance(),
@@ -387,9 +382,7 @@ _INDICATORS = (
             "payload has no legal status, so from that source they are included.",
         ),
         published=PublishedSeries(
-            file="cla_number_and_rate_per_10k_children.csv",
-            column="rate_per_10000",
-            row_filter='population_type = "Children looked after on 31 March each year"',
+            key="cla_rate",
             description="Children looked after at 31 March per 10,000 children aged 0-17 "
             "(England 2025: 67).",
             comparable=True,
@@ -427,8 +420,7 @@ _INDICATORS = (
             "overlaps are reported as validation queries.",
         ),
         published=PublishedSeries(
-            file="d3_cpps_subsequent_plan_2013_to_2025.csv",
-            column="CPP_subsequent_percent",
+            key="repeat_cpp",
             description="Plans starting in the year to 31 March that were a second or "
             "subsequent plan, however long ago the previous one (England 2025: 24.5%). An "
             "anchor only: it is the 'ever' measure (see repeat_cpp_ever).",
@@ -463,8 +455,7 @@ _INDICATORS = (
             "which source it used.",
         ),
         published=PublishedSeries(
-            file="d3_cpps_subsequent_plan_2013_to_2025.csv",
-            column="CPP_subsequent_percent",
+            key="repeat_cpp",
             description="Plans starting in the year to 31 March that were a second or "
             "subsequent plan (England 2025: 15,130 of 61,840, 24.5%).",
             comparable=True,
@@ -502,8 +493,7 @@ _INDICATORS = (
             "rule the DfE uses for plans ending in the year.",
         ),
         published=PublishedSeries(
-            file="d5_cpps_at31march_by_duration_2013_to_2025.csv",
-            column="2_years_or_more_percent",
+            key="cpp_open_2yrs",
             description="Plans open at 31 March that had lasted 2 years or more, % of plans "
             "open (England 2025: 2.3%).",
             comparable=True,
@@ -532,11 +522,9 @@ _INDICATORS = (
         source_formats=_CIN_FORMATS,
         caveats=(_RATE_CAVEAT,),
         published=PublishedSeries(
-            file="d5_cpps_at31march_by_duration_2013_to_2025.csv",
-            column="CPP_At31",
-            description="Child protection plans open at 31 March (a count: divide by the ONS "
-            "0-17 population in ons_mid-year_population_estimates_2012_to_2024.csv for the "
-            "rate).",
+            key="cpp_rate",
+            description="Child protection plans open at 31 March per 10,000 children aged "
+            "0-17 (the published count divided by the ONS 0-17 population, previous mid-year).",
             comparable=True,
         ),
         guidance=_guidance(_CPP_GUIDANCE),
@@ -567,10 +555,7 @@ _INDICATORS = (
         source_formats=_CLA_FORMATS,
         caveats=(_MISSING_RECORDING, _SHORT_BREAKS, _MISSING_SOURCES),
         published=PublishedSeries(
-            file=_MISSING_FILE,
-            column="number",
-            row_filter='CLA_group = "Percentage of children who had a missing incident during '
-            'the year"',
+            key="cla_missing_pct",
             description="Percentage of children looked after during the year to 31 March who "
             "had a missing incident, whole per cent (England 2024: 11%).",
             comparable=True,
@@ -599,10 +584,7 @@ _INDICATORS = (
         source_formats=_CLA_FORMATS,
         caveats=(_MISSING_RECORDING, _SHORT_BREAKS, _MISSING_SOURCES),
         published=PublishedSeries(
-            file=_MISSING_FILE,
-            column="number",
-            row_filter='CLA_group = "Percentage of children who were away from placement '
-            'without authorisation during the year"',
+            key="cla_away_pct",
             description="Percentage of children looked after during the year to 31 March who "
             "were away from placement without authorisation, whole per cent (England 2024: "
             "2%).",
@@ -634,10 +616,7 @@ _INDICATORS = (
         source_formats=_CLA_FORMATS,
         caveats=(_MISSING_RECORDING, _SHORT_BREAKS, _MISSING_SOURCES),
         published=PublishedSeries(
-            file=_MISSING_FILE,
-            column="number",
-            row_filter='CLA_group = "Average number of missing incidents per looked after '
-            'child who went missing"',
+            key="missing_episodes_per_child",
             description="Missing incidents during the year to 31 March per looked-after child "
             "who went missing (England 2024: 6.5).",
             comparable=True,
@@ -663,9 +642,7 @@ _INDICATORS = (
         source_formats=_CLA_FORMATS,
         caveats=(_MISSING_RECORDING, _SHORT_BREAKS, _MISSING_SOURCES),
         published=PublishedSeries(
-            file=_MISSING_FILE,
-            column="number",
-            row_filter='CLA_group = "Children missing at 31 March"',
+            key="missing_at_period_end",
             description="Children looked after who were missing at 31 March (England 2024: 300).",
             comparable=True,
         ),

@@ -29,28 +29,25 @@ enqueues after commit. So:
   writes match nothing (``ClaimLost``), so a stale worker can never overwrite a newer outcome.
 * Results are written idempotently, in one transaction each: a submission's findings are
   deleted and re-created; an LA's indicator values are replaced as a whole.
-* Indicator computation has the same machinery of its own (``claim_indicators``,
-  ``indicators_attempts`` as its fencing token, ``indicators_lease_expires_at``), and a final
-  failed state (``indicators_failed_at``) that the LA's data leads are emailed about.
+* Indicator computation has the same machinery of its own, in ``indicators.services``
+  (which imports this module; this module never imports indicators). Which submission an LA's
+  figures come from is read here, from the submission rows alone (``figures_source``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -58,48 +55,35 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from indicators.calculators import compute_all, compute_breakdowns
-from indicators.models import IndicatorBreakdown, IndicatorValue
 from portal import audit
 from portal.access import Action, can
-from portal.models import AuditAction, AuditOutcome, LocalAuthority, Population, User
+from portal.models import AuditAction, AuditOutcome, LocalAuthority, User
 from submissions import notifications, safety, storage
 from submissions.extract import check
 from submissions.extract.canonical import Extract, Finding
 from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
 
 __all__ = [
-    "INDICATORS_FAULT",
     "MAX_FINDINGS_PER_CODE",
     "SERVICE_FAULT",
     "TOOK_TOO_LONG",
     "ClaimLost",
     "Figures",
-    "IndicatorClaimLost",
     "NotAllowed",
     "Requeue",
     "accept",
     "claim",
-    "claim_indicators",
-    "compute_and_store_indicators",
     "create_submission",
     "explain_query",
     "fail",
-    "fail_indicators",
     "failure_reason_after_attempts",
     "figures_source",
     "figures_waiting",
-    "indicator_rows",
-    "indicators_pending",
     "purge_raw_files",
     "release",
-    "release_indicators",
-    "renew_indicators_lease",
     "renew_lease",
-    "requeue_indicators",
     "requeue_stuck",
     "run_checks",
-    "store_indicators",
     "stuck_submissions",
 ]
 
@@ -134,26 +118,6 @@ def failure_reason_after_attempts() -> str:
     )
 
 
-def indicators_failure_after_attempts() -> str:
-    return (
-        "We could not work out the figures of this submission after "
-        f"{settings.INDICATORS_MAX_ATTEMPTS} attempts. This is a fault in the service, not your "
-        "data: contact support. Until it is fixed, the figures still come from the previous "
-        "accepted submission, if there is one."
-    )
-
-
-INDICATORS_FAULT = (
-    "Something went wrong in the service while working out the figures of this submission. "
-    "This is a fault in the service, not your data: contact support. Until it is fixed, the "
-    "figures still come from the previous accepted submission, if there is one."
-)
-INDICATORS_FILES_GONE = (
-    "The figures of this submission could not be worked out before its files were deleted at "
-    "the end of the retention period. Upload the extract again."
-)
-
-
 class NotAllowed(ValidationError):
     """The submission's state does not allow this action. The message is for the user."""
 
@@ -161,10 +125,6 @@ class NotAllowed(ValidationError):
 class ClaimLost(Exception):
     """This worker's claim was taken over (the reconciler judged it dead and another worker
     claimed the submission): stop, and write nothing."""
-
-
-class IndicatorClaimLost(ClaimLost):
-    """This worker's claim on an indicator computation was taken over: write nothing."""
 
 
 class Requeue(StrEnum):
@@ -613,218 +573,7 @@ def explain_query(
     return explanation
 
 
-# --- indicators ------------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or bool(pd.isna(value))
-
-
-def _int(value: Any) -> int | None:
-    return None if _missing(value) else int(value)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if _missing(value) or not math.isfinite(float(value)):
-        return None
-    return Decimal(f"{float(value):.1f}")
-
-
-def _date(value: Any) -> date:
-    return pd.Timestamp(value).date()
-
-
-def _text(value: Any, length: int) -> str:
-    return "" if _missing(value) else _clip(str(value), length)
-
-
-def _indicators_claimable(now: datetime) -> Q:
-    """Accepted, figures neither stored nor given up on, and no live worker holds it."""
-    return Q(
-        status=Status.ACCEPTED,
-        indicators_computed_at__isnull=True,
-        indicators_failed_at__isnull=True,
-    ) & (Q(indicators_lease_expires_at__isnull=True) | Q(indicators_lease_expires_at__lt=now))
-
-
-def _mark_indicators_failed(submission: Submission, reason: str, now: datetime) -> None:
-    """Give up on the figures of a row the caller has locked; email the LA's data leads after
-    commit. The LA's stored figures (the previous submission's, if any) stay as they are."""
-    submission.indicators_failed_at = now
-    submission.indicators_failure_reason = reason
-    submission.indicators_lease_expires_at = None
-    submission.save(
-        update_fields=[
-            "indicators_failed_at", "indicators_failure_reason", "indicators_lease_expires_at",
-        ]
-    )  # fmt: skip
-    logger.info("Submission %s: indicators failed after %s attempt(s)",
-                submission.pk, submission.indicators_attempts)  # fmt: skip
-    transaction.on_commit(partial(notifications.send_indicators_failed, submission), robust=True)
-
-
-def claim_indicators(submission_id: Submission | uuid.UUID | str) -> Submission | None:
-    """Take an accepted submission's indicator computation: count the attempt (the claim's
-    fencing token) and lease it to this worker. None when there is nothing to do: not (or no
-    longer) the LA's accepted submission, figures stored or given up on, another worker holds
-    it; or it was out of attempts, or its files are gone (it is now failed, its data leads
-    emailed)."""
-    pk = _pk(submission_id)
-    now = timezone.now()
-    claimed = Submission.objects.filter(
-        _indicators_claimable(now),
-        pk=pk,
-        raw_files_deleted_at__isnull=True,
-        indicators_attempts__lt=settings.INDICATORS_MAX_ATTEMPTS,
-    ).update(
-        indicators_attempts=F("indicators_attempts") + 1,
-        indicators_lease_expires_at=_lease_until(now),
-    )
-    if claimed:
-        return Submission.objects.select_related("local_authority").get(pk=pk)
-    with transaction.atomic():
-        row = (
-            Submission.objects.select_for_update().filter(_indicators_claimable(now), pk=pk).first()
-        )
-        if row is not None and row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
-            _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
-        elif row is not None and row.raw_files_deleted_at is not None:
-            _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
-    return None
-
-
-def _holds_indicators(submission: Submission) -> QuerySet[Submission]:
-    """The row, while this worker's claim on its indicator computation stands."""
-    return Submission.objects.filter(
-        pk=submission.pk,
-        status=Status.ACCEPTED,
-        indicators_computed_at__isnull=True,
-        indicators_failed_at__isnull=True,
-        indicators_lease_expires_at__isnull=False,
-        indicators_attempts=submission.indicators_attempts,
-    )
-
-
-def renew_indicators_lease(submission: Submission) -> bool:
-    """Extend this worker's lease on an indicator computation. False once it is not ours."""
-    return bool(
-        _holds_indicators(submission).update(
-            indicators_lease_expires_at=_lease_until(timezone.now())
-        )
-    )
-
-
-def release_indicators(submission: Submission) -> bool:
-    """Give a claimed computation back after a transient error, so the task's retry can claim
-    it again; the attempt still counts. False if the claim was no longer ours."""
-    return bool(_holds_indicators(submission).update(indicators_lease_expires_at=None))
-
-
-def fail_indicators(submission: Submission, reason: str) -> bool:
-    """Give up on a computation this worker claimed (a fault that would happen again): the
-    final failed state, and the LA's data leads are told. False if the claim was not ours."""
-    with transaction.atomic():
-        row = _holds_indicators(submission).select_for_update().first()
-        if row is None:
-            return False
-        _mark_indicators_failed(row, reason, timezone.now())
-    return True
-
-
-def indicator_rows(
-    submission: Submission,
-) -> tuple[list[IndicatorValue], list[IndicatorBreakdown]]:
-    """Compute (and not store) a submission's indicator values and breakdowns from its raw
-    files, which are kept until the retention period ends."""
-    la = submission.local_authority
-    with tempfile.TemporaryDirectory(prefix="csc-indicators-") as folder:
-        extract = _read_extract(submission, Path(folder))
-    population = dict(Population.objects.filter(la=la).values_list("year", "population_0_17"))
-    as_of = extract.as_of or submission.as_of
-    values = compute_all(
-        extract.tables, as_of=as_of, coverage_start=extract.coverage_start, population=population
-    )
-    breakdowns = compute_breakdowns(
-        extract.tables, as_of=as_of, coverage_start=extract.coverage_start
-    )
-    value_rows = [
-        IndicatorValue(
-            local_authority=la,
-            submission=submission,
-            indicator_id=row["indicator_id"],
-            period_start=_date(row["period_start"]),
-            period_end=_date(row["period_end"]),
-            numerator=_int(row["numerator"]),
-            denominator=_int(row["denominator"]),
-            value=_decimal(row["value"]),
-            status=_text(row["status"], 24),
-            note=_text(row.get("note"), 200),
-        )
-        for row in values.to_dict("records")
-    ]
-    breakdown_rows = [
-        IndicatorBreakdown(
-            local_authority=la,
-            submission=submission,
-            indicator_id=row["indicator_id"],
-            period_end=_date(row["period_end"]),
-            dimension=_text(row["dimension"], 20),
-            category=_text(row["category"], 40),
-            numerator=_int(row["numerator"]),
-            denominator=_int(row["denominator"]),
-            value=_decimal(row["value"]),
-            status=_text(row["status"], 24),
-        )
-        for row in breakdowns.to_dict("records")
-    ]
-    return value_rows, breakdown_rows
-
-
-def store_indicators(submission: Submission) -> bool:
-    """Compute the indicators of a submission this worker claimed (``claim_indicators``) and
-    make them its LA's figures.
-
-    The switch is one transaction: the LA's stored values (the superseded submission's, until
-    now) are deleted and the new ones inserted, so a reader sees either the old figures or the
-    new, never a mix or none; a worker killed before it commits leaves the old ones intact.
-    Returns False, writing nothing, when the submission is no longer the LA's accepted one (a
-    newer one was accepted meanwhile). Raises ``IndicatorClaimLost``, writing nothing, when
-    another worker took the computation over.
-    """
-    value_rows, breakdown_rows = indicator_rows(submission)
-    la = submission.local_authority
-    with transaction.atomic():
-        # Same lock order as ``accept``: if a newer submission was accepted while we computed,
-        # this one is SUPERSEDED now and must not replace the newer one's values.
-        LocalAuthority.objects.select_for_update().get(pk=la.pk)
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        if locked.status != Status.ACCEPTED:
-            locked.indicators_lease_expires_at = None
-            locked.save(update_fields=["indicators_lease_expires_at"])
-            return False
-        if not _holds_indicators(submission).exists():
-            raise IndicatorClaimLost(f"submission {submission.pk}: computation taken over")
-        IndicatorValue.objects.filter(local_authority=la).delete()
-        IndicatorBreakdown.objects.filter(local_authority=la).delete()
-        IndicatorValue.objects.bulk_create(value_rows, batch_size=_FINDING_BATCH)
-        IndicatorBreakdown.objects.bulk_create(breakdown_rows, batch_size=_FINDING_BATCH)
-        locked.indicators_computed_at = timezone.now()
-        locked.indicators_lease_expires_at = None
-        locked.save(update_fields=["indicators_computed_at", "indicators_lease_expires_at"])
-    logger.info(
-        "Submission %s: indicators stored (%s values, %s breakdowns, LA %s, attempt %s)",
-        submission.pk, len(value_rows), len(breakdown_rows), la.code,
-        submission.indicators_attempts,
-    )  # fmt: skip
-    return True
-
-
-def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bool:
-    """Claim, compute and store an accepted submission's indicators in this process (the demo
-    data and tests; the worker's task does the same with a renewed lease). Returns False,
-    writing nothing, when there was nothing to claim or a newer submission was accepted."""
-    claimed = claim_indicators(submission)
-    return claimed is not None and store_indicators(claimed)
+# --- which submission an LA's figures come from --------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -848,16 +597,21 @@ class Figures:
 def figures_source(local_authority: LocalAuthority | int) -> Figures:
     """Which submission the LA's stored figures come from, for pages that show figures. Until
     a newly accepted submission's values are stored, the stored ones are still the superseded
-    submission's: pages say so (``waiting_for``)."""
+    submission's: pages say so (``waiting_for``).
+
+    Read from the submission rows alone, so this app never imports indicators: storing an
+    LA's figures replaces all of them and stamps ``indicators_computed_at`` in the same
+    transaction, under the LA's row lock, so the LA's submission stamped last is the one its
+    stored values come from."""
     la_id = local_authority.pk if isinstance(local_authority, LocalAuthority) else local_authority
-    source_id = (
-        IndicatorValue.objects.filter(local_authority_id=la_id)
-        .values_list("submission_id", flat=True)
+    source = (
+        Submission.objects.filter(local_authority_id=la_id, indicators_computed_at__isnull=False)
+        .order_by("-indicators_computed_at")
         .first()
     )
-    source = Submission.objects.filter(pk=source_id).first() if source_id else None
     accepted = Submission.objects.filter(local_authority_id=la_id, status=Status.ACCEPTED).first()
-    waiting = accepted if accepted is not None and accepted.pk != source_id else None
+    stored = source.pk if source is not None else None
+    waiting = accepted if accepted is not None and accepted.pk != stored else None
     return Figures(source=source, waiting_for=waiting)
 
 
@@ -905,43 +659,6 @@ def requeue_stuck(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
             ]
         )  # fmt: skip
     logger.info("Submission %s was stuck; re-queued (attempts so far: %s)", row.pk, row.attempts)
-    return Requeue.REQUEUED
-
-
-def indicators_pending(now: datetime) -> QuerySet[Submission]:
-    """Accepted submissions whose indicator computation should be running but is not: its
-    worker died (the lease lapsed), or its message was lost (never claimed, or released, and
-    not re-queued for SUBMISSION_STUCK_AFTER_MINUTES)."""
-    stuck_before = _stuck_before(now)
-    lost = Q(indicators_lease_expires_at__isnull=True) & (
-        Q(indicators_queued_at__lt=stuck_before)
-        | Q(indicators_queued_at__isnull=True, accepted_at__lt=stuck_before)
-    )
-    return Submission.objects.filter(
-        lost | Q(indicators_lease_expires_at__lt=now),
-        status=Status.ACCEPTED,
-        indicators_computed_at__isnull=True,
-        indicators_failed_at__isnull=True,
-    )
-
-
-def requeue_indicators(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
-    """Hand a pending computation back for a new task, or give up on it once out of attempts
-    (or files: they were deleted). The caller enqueues ``compute_indicators`` on REQUEUED."""
-    with transaction.atomic():
-        row = indicators_pending(now).select_for_update().filter(pk=_pk(submission_id)).first()
-        if row is None:
-            return Requeue.SKIPPED
-        if row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
-            _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
-            return Requeue.FAILED
-        if row.raw_files_deleted_at is not None:
-            _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
-            return Requeue.FAILED
-        row.indicators_lease_expires_at, row.indicators_queued_at = None, now
-        row.save(update_fields=["indicators_lease_expires_at", "indicators_queued_at"])
-    logger.info("Submission %s: indicators re-queued (attempts so far: %s)",
-                row.pk, row.indicators_attempts)  # fmt: skip
     return Requeue.REQUEUED
 
 

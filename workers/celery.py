@@ -29,7 +29,8 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "options": {"expires": 60.0},
         },
         # Re-queues checks and indicator computations whose worker died (a lapsed lease) or
-        # whose message was lost: how a killed worker's job resumes (see submissions.services).
+        # whose message was lost: how a killed worker's job resumes (see submissions.services
+        # and indicators.services).
         "reconcile-submissions": {
             "task": "workers.reconcile_submissions",
             "schedule": reconcile,

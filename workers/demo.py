@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.core.files import File
 
+from indicators.services import compute_and_store_indicators
 from portal.models import LocalAuthority, User
 from submissions import services
 from submissions.models import Submission
@@ -60,6 +61,9 @@ def seed_demo_submissions(
         la = LocalAuthority.objects.get(code=demo.la_code)
         existing = Submission.objects.filter(local_authority=la, status=Submission.Status.ACCEPTED)
         if existing.exists():
+            # Figures not computed yet (a first run stopped half way) are computed now; a
+            # computation done or given up on is not claimed again.
+            compute_and_store_indicators(existing.get())
             done.append(existing.get())
             continue
         lead = User.objects.get(email=demo.data_lead)
@@ -85,6 +89,6 @@ def seed_demo_submissions(
         assert claimed is not None, "a new submission is always claimable"
         checked = services.run_checks(claimed)
         accepted = services.accept(checked, lead)
-        services.compute_and_store_indicators(accepted)
+        compute_and_store_indicators(accepted)
         done.append(accepted)
     return done

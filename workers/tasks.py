@@ -26,6 +26,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from indicators import services as indicator_services
 from submissions import services
 from workers.lease import lease_kept
 from workers.models import WorkerHeartbeat
@@ -117,31 +118,31 @@ def compute_indicators(submission_id: str) -> str:
     unless it is the LA's accepted submission and nobody holds it), compute, and replace the
     LA's figures in one transaction. A fault that would happen again is final: the
     computation is marked failed and the LA's data leads are emailed."""
-    submission = services.claim_indicators(submission_id)
+    submission = indicator_services.claim_indicators(submission_id)
     if submission is None:
         logger.info("Submission %s: no indicators to compute (done, held or failed)",
                     submission_id)  # fmt: skip
         return "skipped"
     try:
         with lease_kept(
-            partial(services.renew_indicators_lease, submission),
+            partial(indicator_services.renew_indicators_lease, submission),
             f"indicators of submission {submission_id}",
         ):
-            done = services.store_indicators(submission)
-    except services.ClaimLost:
+            done = indicator_services.store_indicators(submission)
+    except indicator_services.IndicatorClaimLost:
         logger.warning("Submission %s: indicators taken over by another worker; stopped",
                        submission_id)  # fmt: skip
         return "claim lost"
     except TRANSIENT:
         try:
-            services.release_indicators(submission)
+            indicator_services.release_indicators(submission)
         except TRANSIENT:
             logger.warning("Submission %s: could not release the indicators after a transient "
                            "error", submission_id)  # fmt: skip
         raise
     except Exception as exc:  # SoftTimeLimitExceeded too: it would run out of time again
         _log_failure(f"Computing indicators of submission {submission_id}", exc)
-        services.fail_indicators(submission, services.INDICATORS_FAULT)
+        indicator_services.fail_indicators(submission, indicator_services.INDICATORS_FAULT)
         return "failed"
     return "computed" if done else "skipped"
 
@@ -161,8 +162,8 @@ def reconcile_submissions() -> dict[str, int]:
             counts["requeued"] += 1
         elif outcome is services.Requeue.FAILED:
             counts["failed"] += 1
-    for pk in list(services.indicators_pending(now).values_list("pk", flat=True)):
-        outcome = services.requeue_indicators(pk, now)
+    for pk in list(indicator_services.indicators_pending(now).values_list("pk", flat=True)):
+        outcome = indicator_services.requeue_indicators(pk, now)
         if outcome is services.Requeue.REQUEUED:
             compute_indicators.delay(str(pk))
             counts["indicators"] += 1

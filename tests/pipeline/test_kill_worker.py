@@ -29,6 +29,7 @@ import pytest
 from django.conf import settings
 from kombu import Connection
 
+from indicators import services as indicator_services
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
 from submissions.models import Submission
@@ -235,7 +236,7 @@ def test_a_worker_killed_mid_computation_is_replaced_and_the_figures_are_stored_
     logs = killed_log + process_log(second)
     assert logs.count(f"Submission {submission.pk}: indicators stored") == 1
     # A clean computation here gives exactly the rows the replacement worker stored.
-    value_rows, breakdown_rows = services.indicator_rows(submission)
+    value_rows, breakdown_rows = indicator_services.indicator_rows(submission)
     assert sorted(IndicatorValue.objects.values_list("indicator_id", "period_end", "value")) == (
         sorted((r.indicator_id, r.period_end, r.value) for r in value_rows)
     )

@@ -17,6 +17,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators import services as indicator_services
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
 from submissions.extract import check
@@ -156,24 +157,24 @@ def test_an_indicator_computation_is_claimed_once_and_counts_its_attempts(
 ) -> None:
     submission = _accepted(lead, barnsley)
 
-    claimed = services.claim_indicators(submission.pk)
+    claimed = indicator_services.claim_indicators(submission.pk)
 
     assert claimed is not None
     assert claimed.indicators_attempts == 1
     assert claimed.indicators_lease_expires_at is not None
-    assert services.claim_indicators(submission.pk) is None, "held by a live worker"
+    assert indicator_services.claim_indicators(submission.pk) is None, "held by a live worker"
     assert tasks.compute_indicators(str(submission.pk)) == "skipped"
     _lapse(claimed)
     Submission.objects.filter(pk=claimed.pk).update(
         indicators_lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    again = services.claim_indicators(submission.pk)
+    again = indicator_services.claim_indicators(submission.pk)
     assert again is not None
     assert again.indicators_attempts == 2
-    with pytest.raises(services.IndicatorClaimLost):
-        services.store_indicators(claimed)  # the stale worker writes nothing
+    with pytest.raises(indicator_services.IndicatorClaimLost):
+        indicator_services.store_indicators(claimed)  # the stale worker writes nothing
     assert not IndicatorValue.objects.exists()
-    assert services.store_indicators(again)
+    assert indicator_services.store_indicators(again)
     assert IndicatorValue.objects.filter(submission=submission).exists()
 
 
@@ -187,7 +188,7 @@ def test_a_killed_computation_is_requeued_and_out_of_attempts_it_fails_and_leads
     settings.SERVICE_BASE_URL = "https://csc-data.example.org"
     submission = _accepted(personas["lead"], barnsley)
     for attempt in range(1, settings.INDICATORS_MAX_ATTEMPTS + 1):
-        claimed = services.claim_indicators(submission.pk)
+        claimed = indicator_services.claim_indicators(submission.pk)
         assert claimed is not None
         assert claimed.indicators_attempts == attempt
         Submission.objects.filter(pk=submission.pk).update(  # the worker is killed
@@ -215,7 +216,7 @@ def test_a_killed_computation_is_requeued_and_out_of_attempts_it_fails_and_leads
     assert tasks.reconcile_submissions() == {
         "requeued": 0, "failed": 0, "indicators": 0, "indicators_failed": 0,
     }  # fmt: skip
-    assert services.claim_indicators(submission.pk) is None
+    assert indicator_services.claim_indicators(submission.pk) is None
     assert len(mail.outbox) == 1
 
 
@@ -231,13 +232,13 @@ def test_a_fault_that_would_recur_fails_the_computation_at_once(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("a bug")
 
-    monkeypatch.setattr(services, "compute_all", broken)
+    monkeypatch.setattr(indicator_services, "compute_all", broken)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.compute_indicators(str(submission.pk)) == "failed"
 
     submission.refresh_from_db()
     assert submission.indicators_failed_at is not None
-    assert submission.indicators_failure_reason == services.INDICATORS_FAULT
+    assert submission.indicators_failure_reason == indicator_services.INDICATORS_FAULT
     [email] = mail.outbox
     assert lead.email in email.to
     Submission.objects.filter(pk=submission.pk).update(
@@ -255,7 +256,7 @@ def test_a_transient_fault_releases_the_computation_for_the_retry(
     def flaky(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "compute_all", flaky)
+    monkeypatch.setattr(indicator_services, "compute_all", flaky)
     with pytest.raises(OperationalError):
         tasks.compute_indicators(str(submission.pk))
 
@@ -276,7 +277,7 @@ def test_the_figures_switch_to_the_new_submission_only_once_its_values_are_store
 ) -> None:
     assert services.figures_source(barnsley).source is None
     older = _accepted(lead, barnsley)
-    assert services.compute_and_store_indicators(older)
+    assert indicator_services.compute_and_store_indicators(older)
     older_values = sorted(IndicatorValue.objects.values_list("indicator_id", "period_end"))
     newer = _accepted(lead, barnsley)
 
@@ -292,7 +293,7 @@ def test_the_figures_switch_to_the_new_submission_only_once_its_values_are_store
         mock.patch.object(IndicatorBreakdown.objects, "bulk_create", side_effect=dies),
         pytest.raises(OperationalError),
     ):
-        services.compute_and_store_indicators(newer)
+        indicator_services.compute_and_store_indicators(newer)
     assert set(IndicatorValue.objects.values_list("submission", flat=True)) == {older.pk}
     assert sorted(IndicatorValue.objects.values_list("indicator_id", "period_end")) == (
         older_values
@@ -300,7 +301,7 @@ def test_the_figures_switch_to_the_new_submission_only_once_its_values_are_store
     assert services.figures_source(barnsley).source == older
 
     Submission.objects.filter(pk=newer.pk).update(indicators_lease_expires_at=None)
-    assert services.compute_and_store_indicators(newer)
+    assert indicator_services.compute_and_store_indicators(newer)
     figures = services.figures_source(barnsley)
     assert (figures.source, figures.waiting_for) == (newer, None)
     assert set(IndicatorValue.objects.values_list("submission", flat=True)) == {newer.pk}
@@ -311,7 +312,7 @@ def test_the_pages_say_which_submission_the_figures_come_from(
     client: Any, barnsley: Any, lead: Any, personas: dict[str, Any]
 ) -> None:
     older = _accepted(lead, barnsley)
-    services.compute_and_store_indicators(older)
+    indicator_services.compute_and_store_indicators(older)
     newer = _accepted(lead, barnsley)
     client.force_login(personas["viewer"])
     viewer = client
@@ -333,7 +334,7 @@ def test_the_pages_say_which_submission_the_figures_come_from(
     assert "We have emailed Barnsley's data leads" in page
 
     Submission.objects.filter(pk=newer.pk).update(indicators_failed_at=None)
-    services.compute_and_store_indicators(newer)
+    indicator_services.compute_and_store_indicators(newer)
     page = viewer.get(reverse("submissions:detail", args=[newer.pk])).content.decode()
     assert "Barnsley's figures come from this submission" in page
     assert "being worked out" not in viewer.get(reverse("submissions:history")).content.decode()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from indicators import services as indicator_services
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from portal.models import AuditAction, AuditEvent, AuditOutcome
 from submissions import services, storage
@@ -349,7 +350,7 @@ def _stored(model: Any) -> list[tuple[Any, ...]]:
 def test_indicators_are_computed_for_the_accepted_submission(barnsley: Any, lead: Any) -> None:
     submission = _accepted(lead, barnsley)
 
-    assert services.compute_and_store_indicators(submission)
+    assert indicator_services.compute_and_store_indicators(submission)
 
     submission.refresh_from_db()
     assert submission.indicators_computed_at is not None
@@ -360,10 +361,10 @@ def test_indicators_are_computed_for_the_accepted_submission(barnsley: Any, lead
 
 def test_computing_twice_gives_the_same_rows(barnsley: Any, lead: Any) -> None:
     submission = _accepted(lead, barnsley)
-    services.compute_and_store_indicators(submission)
+    indicator_services.compute_and_store_indicators(submission)
     values, breakdowns = _stored(IndicatorValue), _stored(IndicatorBreakdown)
 
-    services.compute_and_store_indicators(submission.pk)
+    indicator_services.compute_and_store_indicators(submission.pk)
 
     assert _stored(IndicatorValue) == values
     assert _stored(IndicatorBreakdown) == breakdowns
@@ -371,13 +372,13 @@ def test_computing_twice_gives_the_same_rows(barnsley: Any, lead: Any) -> None:
 
 def test_a_newer_accepted_submission_replaces_the_las_values(barnsley: Any, lead: Any) -> None:
     older = _accepted(lead, barnsley)
-    services.compute_and_store_indicators(older)
+    indicator_services.compute_and_store_indicators(older)
     count = IndicatorValue.objects.count()
     newer = _accepted(lead, barnsley)
 
     # The older one's task arrives late (a redelivery): it is superseded, so it writes nothing.
-    assert not services.compute_and_store_indicators(older)
-    assert services.compute_and_store_indicators(newer)
+    assert not indicator_services.compute_and_store_indicators(older)
+    assert indicator_services.compute_and_store_indicators(newer)
 
     assert set(IndicatorValue.objects.values_list("submission", flat=True)) == {newer.pk}
     assert set(IndicatorBreakdown.objects.values_list("submission", flat=True)) == {newer.pk}
@@ -390,7 +391,7 @@ def test_indicators_are_only_computed_for_accepted_submissions(
 ) -> None:
     submission = set_checked(upload_samples(lead, barnsley), status)
 
-    assert not services.compute_and_store_indicators(submission)
+    assert not indicator_services.compute_and_store_indicators(submission)
     assert not IndicatorValue.objects.exists()
 
 
@@ -402,4 +403,4 @@ def test_indicators_are_not_computed_once_the_raw_files_are_deleted(
         storage.delete(file)
     Submission.objects.filter(pk=submission.pk).update(raw_files_deleted_at=timezone.now())
 
-    assert not services.compute_and_store_indicators(submission)
+    assert not indicator_services.compute_and_store_indicators(submission)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from indicators import services as indicator_services
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from submissions import services
 from submissions.extract.check import check_files
@@ -74,6 +75,6 @@ def test_a_worker_computes_indicators_once_however_often_it_is_asked(
     assert len(values) == len(set(values))
     assert submission.indicators_attempts == 1, "the second delivery found it done"
     # A clean computation here gives exactly the rows the worker stored.
-    value_rows, breakdown_rows = services.indicator_rows(submission)
+    value_rows, breakdown_rows = indicator_services.indicator_rows(submission)
     assert sorted(values) == sorted((r.indicator_id, r.period_end, r.value) for r in value_rows)
     assert breakdowns == len(breakdown_rows)

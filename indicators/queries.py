@@ -1,0 +1,244 @@
+"""Every read of the stored indicator values, scoped to the person reading them.
+
+The restricted dashboards, their exports and anything else that shows a timely figure read it
+through these functions, never through ``IndicatorValue.objects`` directly. Each takes the
+viewer and asks ``portal.access`` what they may see:
+
+* An LA the viewer may not see the dashboard of is ``OutOfScope`` (a 404 that the view's
+  ``@requires`` audits; whether the LA has figures is not revealed). A list over LAs
+  (``portfolio``) simply holds the LAs in scope: none for someone with no dashboard role.
+* Someone who may see an LA's child-level records (its own LA users: ``Action.
+  VIEW_CHILD_LEVEL``) sees its figures as stored. Everyone else (the DfE roles) sees them
+  through ``indicators.disclosure``: counts of 1 to 4 are ``c``, and a breakdown's groups are
+  suppressed so that none can be recovered from the LA's figure.
+
+The child-level members behind a figure (the drill-down) need the stored canonical extract;
+they are not read here yet.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from indicators.disclosure import Disclosed, Hidden, Suppression, disclose, disclose_table
+from indicators.models import IndicatorBreakdown, IndicatorValue
+from portal.access import Action, OutOfScope, can, local_authorities_for
+from portal.models import LocalAuthority
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.models import User
+    from submissions.models import Submission
+
+__all__ = [
+    "BreakdownRow",
+    "BreakdownTable",
+    "Point",
+    "PortfolioRow",
+    "Series",
+    "breakdowns",
+    "portfolio",
+    "sees_unsuppressed",
+    "series_for_la",
+]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One indicator's value for one rolling 12-month period, as the viewer may see it.
+
+    ``status`` is ``ok`` or the reason there is no number (``insufficient_history``,
+    ``incomplete_follow_up``, ``no_data``): a gap with its reason, never a zero. The numbers
+    are ``c`` where ``suppression`` says so."""
+
+    period_start: date
+    period_end: date
+    status: str
+    numerator: int | Hidden | None
+    denominator: int | Hidden | None
+    value: Decimal | Hidden | None
+    suppression: Suppression
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """An LA's monthly series of one indicator, and the submission it was computed from."""
+
+    indicator_id: str
+    points: list[Point]
+    submission: Submission
+    #: The as-of (extract) date of that submission.
+    as_of: date
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One LA in a portfolio: its value for the period (None: no figures, for example no
+    submission yet) and for the period 12 months before, for the change."""
+
+    local_authority: LocalAuthority
+    latest: Point | None
+    year_before: Point | None
+    submission: Submission | None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    category: str
+    figure: Disclosed
+
+
+@dataclass(frozen=True)
+class BreakdownTable:
+    """One dimension (age band, sex, ethnicity group, disability) of one figure: its groups,
+    in display order, and the LA's figure they add up to, both as the viewer may see them."""
+
+    dimension: str
+    rows: list[BreakdownRow]
+    total: Disclosed | None
+
+
+def sees_unsuppressed(user: User | AnonymousUser, la: LocalAuthority) -> bool:
+    """Whether ``user`` sees ``la``'s figures as stored: only those who may see its child-level
+    records (its own LA users). Everyone else sees them disclosure-controlled."""
+    return can(user, Action.VIEW_CHILD_LEVEL, la)
+
+
+def _in_scope(user: User | AnonymousUser, la: LocalAuthority) -> None:
+    if not can(user, Action.VIEW_DASHBOARD, la):
+        raise OutOfScope(la.code)
+
+
+def _point(value: IndicatorValue, unsuppressed: bool) -> Point:
+    shown = (
+        Disclosed(value.numerator, value.denominator, value.value, Suppression.NONE)
+        if unsuppressed
+        else disclose(value)
+    )
+    return Point(
+        period_start=value.period_start,
+        period_end=value.period_end,
+        status=value.status,
+        numerator=shown.numerator,
+        denominator=shown.denominator,
+        value=shown.value,
+        suppression=shown.suppression,
+        note=value.note,
+    )
+
+
+def _values(las: Iterable[LocalAuthority] | QuerySet[LocalAuthority]) -> QuerySet[IndicatorValue]:
+    return IndicatorValue.objects.filter(local_authority__in=las).select_related("submission")
+
+
+def series_for_la(
+    user: User | AnonymousUser, la: LocalAuthority, indicator_id: str | None = None
+) -> list[Series]:
+    """``la``'s monthly series of rolling 12-month values, one ``Series`` per indicator that
+    has stored values (only ``indicator_id``'s, when given), in indicator then period order.
+    Empty when the LA has no figures yet. ``OutOfScope`` when ``user`` may not see the LA's
+    dashboard."""
+    _in_scope(user, la)
+    unsuppressed = sees_unsuppressed(user, la)
+    values = _values([la]).order_by("indicator_id", "period_end")
+    if indicator_id is not None:
+        values = values.filter(indicator_id=indicator_id)
+    series: dict[str, list[IndicatorValue]] = {}
+    for value in values:
+        series.setdefault(value.indicator_id, []).append(value)
+    return [
+        Series(
+            indicator_id=key,
+            points=[_point(v, unsuppressed) for v in rows],
+            submission=rows[0].submission,
+            as_of=rows[0].submission.as_of,
+        )
+        for key, rows in series.items()
+    ]
+
+
+def _year_before(month_end: date) -> date:
+    """The month end 12 months before (29 February 2024 → 28 February 2023)."""
+    year = month_end.year - 1
+    return date(year, month_end.month, calendar.monthrange(year, month_end.month)[1])
+
+
+def portfolio(
+    user: User | AnonymousUser, indicator_id: str, period_end: date | None = None
+) -> list[PortfolioRow]:
+    """Every LA whose dashboard ``user`` may see (a Case Lead's assigned LAs, a RISL's region,
+    an analyst's all), alphabetically (a learning tool, not a league table), with its value of
+    ``indicator_id`` for the period ending ``period_end`` (default: the LA's latest period)
+    and 12 months before. LAs without figures are listed with None."""
+    las = list(local_authorities_for(user, Action.VIEW_DASHBOARD).order_by("name", "code"))
+    child_level = set(
+        local_authorities_for(user, Action.VIEW_CHILD_LEVEL).values_list("pk", flat=True)
+    )
+    stored: dict[int, dict[date, IndicatorValue]] = {}
+    for value in _values(las).filter(indicator_id=indicator_id):
+        stored.setdefault(value.local_authority_id, {})[value.period_end] = value
+    rows = []
+    for la in las:
+        values = stored.get(la.pk, {})
+        end = period_end if period_end is not None else max(values, default=None)
+        latest = values.get(end) if end is not None else None
+        before = values.get(_year_before(end)) if end is not None else None
+        unsuppressed = la.pk in child_level
+        rows.append(
+            PortfolioRow(
+                local_authority=la,
+                latest=_point(latest, unsuppressed) if latest else None,
+                year_before=_point(before, unsuppressed) if before else None,
+                submission=next(iter(values.values())).submission if values else None,
+            )
+        )
+    return rows
+
+
+def breakdowns(
+    user: User | AnonymousUser, la: LocalAuthority, indicator_id: str, period_end: date
+) -> list[BreakdownTable]:
+    """``la``'s figure of ``indicator_id`` for the period ending ``period_end`` by child
+    characteristic, one table per dimension (none when it has no breakdowns). For a viewer
+    who may not see the LA's child-level records, each table is disclosure-controlled together
+    with the LA's figure (``disclosure.disclose_table``). ``OutOfScope`` when ``user`` may not
+    see the LA's dashboard."""
+    _in_scope(user, la)
+    unsuppressed = sees_unsuppressed(user, la)
+    total = IndicatorValue.objects.filter(
+        local_authority=la, indicator_id=indicator_id, period_end=period_end
+    ).first()
+    groups: dict[str, list[IndicatorBreakdown]] = {}
+    # Stored in display order (``calculators.DIMENSIONS``); the primary key keeps it.
+    for row in IndicatorBreakdown.objects.filter(
+        local_authority=la, indicator_id=indicator_id, period_end=period_end
+    ).order_by("pk"):
+        groups.setdefault(row.dimension, []).append(row)
+    tables = []
+    for dimension, rows in groups.items():
+        if unsuppressed:
+            shown = [Disclosed(r.numerator, r.denominator, r.value, Suppression.NONE) for r in rows]
+            shown_total = (
+                None
+                if total is None
+                else Disclosed(total.numerator, total.denominator, total.value, Suppression.NONE)
+            )
+        else:
+            shown, shown_total = disclose_table(rows, total)
+        tables.append(
+            BreakdownTable(
+                dimension=dimension,
+                rows=[BreakdownRow(r.category, s) for r, s in zip(rows, shown, strict=True)],
+                total=shown_total,
+            )
+        )
+    return tables
