@@ -7,10 +7,11 @@ No Django imports: the offline checker and the workers use this directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from lxml import etree
@@ -28,10 +29,12 @@ __all__ = [
     "UTF16_MESSAGE",
     "ReaderResult",
     "XmlProlog",
+    "XmlStream",
     "canonical_frame",
     "child_id_findings",
     "date_findings",
     "decode_text",
+    "element_line",
     "encoding_finding",
     "findings_for",
     "flag_findings",
@@ -213,6 +216,51 @@ DOCTYPE_MESSAGE = (
     "XML with a DOCTYPE or entities is not accepted. Remove the <!DOCTYPE …> declaration "
     "(statutory return files do not need one) and upload the file again."
 )
+
+
+def element_line(element: etree._Element) -> int:
+    """The element's line in the file (lxml's stubs leave ``sourceline`` untyped)."""
+    return cast("int | None", element.sourceline) or 0
+
+
+class XmlStream:
+    """Stream the elements named ``tags`` out of an XML file with the hardened parser settings,
+    keeping memory flat: after the caller has handled an element (when it asks for the next
+    one) the element is cleared and the finished siblings before it are deleted.
+
+    A file that is not well formed ends the stream where it breaks, never with an exception:
+    ``syntax_error`` then holds the located ``XML_SYNTAX`` finding, and everything yielded
+    before that point stands. Check the prolog (``xml_prolog``) first: a DOCTYPE is refused
+    before any parsing.
+    """
+
+    def __init__(self, path: Path, tags: str | tuple[str, ...], display_name: str) -> None:
+        self.path = path
+        self.tags = tags
+        self.display_name = display_name
+        self.syntax_error: Finding | None = None
+
+    def __iter__(self) -> Iterator[etree._Element]:
+        events = etree.iterparse(str(self.path), events=("end",), tag=self.tags, **SAFE_XML_OPTIONS)
+        try:
+            for _event, element in events:
+                yield element
+                # Free what the caller has mapped: the element itself and the finished
+                # siblings before it.
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                while element.getprevious() is not None and parent is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno or (exc.position[0] if exc.position else 0)
+            self.syntax_error = Finding(
+                "XML_SYNTAX",
+                Severity.ERROR,
+                f"The XML is not well formed at line {line}: {exc.msg}. Everything before "
+                "this point was read; fix the file and upload it again.",
+                file=self.display_name,
+                location=f"line {line}",
+            )
 
 
 # --- tables and findings ---------------------------------------------------------------------

@@ -48,11 +48,12 @@ from submissions.extract.canonical import Finding, Format, Severity
 from submissions.extract.readers.base import (
     CIN_ID_MAX,
     DOCTYPE_MESSAGE,
-    SAFE_XML_OPTIONS,
     ReaderResult,
+    XmlStream,
     canonical_frame,
     child_id_findings,
     date_findings,
+    element_line,
     encoding_finding,
     findings_for,
     flag_findings,
@@ -361,7 +362,9 @@ def _schema_findings(
         match = _ELEMENT.match(error.message)
         name = match.group(1) if match else ""
         if by_line is None:
-            by_line = {(_line(el), el.tag): el for el in target.iter() if isinstance(el.tag, str)}
+            by_line = {
+                (element_line(el), el.tag): el for el in target.iter() if isinstance(el.tag, str)
+            }
         element = by_line.get((error.line, name))
         if element is not None and _explained_elsewhere(element, error.message):
             continue
@@ -380,10 +383,6 @@ def _schema_findings(
             )
         )
     return findings
-
-
-def _line(element: etree._Element) -> int:
-    return cast("int | None", element.sourceline) or 0
 
 
 def _explained_elsewhere(element: etree._Element, message: str) -> bool:
@@ -440,40 +439,22 @@ def read(path: Path, display_name: str) -> ReaderResult:
     findings: list[Finding] = []
     header: dict[str, str | None] = {}
     namespaced = prolog.namespace is not None
-    events = etree.iterparse(
-        str(path), events=("end",), tag=("{*}Header", "{*}Child"), **SAFE_XML_OPTIONS
-    )
-    try:
-        for _event, element in events:
-            if namespaced or element.tag.startswith("{"):
-                _strip_namespaces(element)
-            if element.tag == "Header":
-                findings += _schema_findings(element, schema, display_name, None)
-                header = {
-                    "reference_date": _text(element.find("CollectionDetails"), "ReferenceDate"),
-                    "lea": _text(element.find("Source"), "LEA"),
-                }
-                continue
-            child_id = mapper.child(element)
-            findings += _schema_findings(element, schema, display_name, child_id)
-            # Free what has been mapped: the element itself and the finished siblings before it.
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while element.getprevious() is not None and parent is not None:
-                del parent[0]
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        findings.append(
-            Finding(
-                "XML_SYNTAX",
-                Severity.ERROR,
-                f"The XML is not well formed at line {line}: {exc.msg}. Everything before "
-                "this point was read; fix the file and upload it again.",
-                file=display_name,
-                location=f"line {line}",
-            )
-        )
-    if mapper.ordinal == 0 and not any(f.code == "XML_SYNTAX" for f in findings):
+    stream = XmlStream(path, ("{*}Header", "{*}Child"), display_name)
+    for element in stream:
+        if namespaced or element.tag.startswith("{"):
+            _strip_namespaces(element)
+        if element.tag == "Header":
+            findings += _schema_findings(element, schema, display_name, None)
+            header = {
+                "reference_date": _text(element.find("CollectionDetails"), "ReferenceDate"),
+                "lea": _text(element.find("Source"), "LEA"),
+            }
+            continue
+        child_id = mapper.child(element)
+        findings += _schema_findings(element, schema, display_name, child_id)
+    if stream.syntax_error is not None:
+        findings.append(stream.syntax_error)
+    if mapper.ordinal == 0 and stream.syntax_error is None:
         findings.append(
             Finding(
                 "NO_CHILDREN",

@@ -34,7 +34,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,12 +43,13 @@ from lxml import etree
 from submissions.extract.canonical import TABLES, Finding, Format, Severity
 from submissions.extract.readers.base import (
     DOCTYPE_MESSAGE,
-    SAFE_XML_OPTIONS,
     SSDA903_ID_MAX,
     ReaderResult,
+    XmlStream,
     canonical_frame,
     child_id_findings,
     date_findings,
+    element_line,
     encoding_finding,
     findings_for,
     looks_binary,
@@ -693,11 +694,6 @@ _XML_TABLES = ("header", "uasc", "ad1", "oc3", "missing", "reviews", "placed_for
                "previous_permanence", "oc2", "episodes")  # fmt: skip
 
 
-def _line(element: etree._Element) -> int:
-    """The element's line in the file (lxml's stubs leave ``sourceline`` untyped)."""
-    return cast(int | None, element.sourceline) or 0
-
-
 def _texts(element: etree._Element | None) -> dict[str, str | None]:
     """An element's leaf children as {tag: stripped text} (empty elements give ``""``)."""
     if element is None:
@@ -749,7 +745,7 @@ class _XmlRows:
             if not isinstance(tag, str):
                 continue
             if tag not in _HEADER_ITEMS:
-                self.unknown.setdefault(f"HEADER/{tag}", _line(group))
+                self.unknown.setdefault(f"HEADER/{tag}", element_line(group))
             elif tag in _GROUPS:
                 counts[tag] = counts.get(tag, 0) + 1
                 location = f"{label}/HEADER/{tag}[{counts[tag]}] (line {group.sourceline})"
@@ -757,7 +753,7 @@ class _XmlRows:
         for n, episode in enumerate(element.iterfind("EPISODE"), start=1):
             values = _texts(episode)
             for tag in values.keys() - _EPISODE_ITEMS:
-                self.unknown.setdefault(f"EPISODE/{tag}", _line(episode))
+                self.unknown.setdefault(f"EPISODE/{tag}", element_line(episode))
             values["PLACE"] = values.get("PL", "")
             location = f"{label}/EPISODE[{n}] (line {episode.sourceline})"
             self.add("episodes", {**values, "CHILD": child_id}, location)
@@ -782,28 +778,12 @@ def _read_xml(path: Path, display_name: str, head: bytes) -> ReaderResult:
         )
     collected = _XmlRows()
     findings: list[Finding] = []
-    events = etree.iterparse(str(path), events=("end",), tag="CHILD", **SAFE_XML_OPTIONS)
-    try:
-        for _event, element in events:
-            collected.child(element)
-            # Free the mapped child and the finished siblings before it: memory stays flat.
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while element.getprevious() is not None and parent is not None:
-                del parent[0]
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        findings.append(
-            Finding(
-                "XML_SYNTAX",
-                Severity.ERROR,
-                f"The XML is not well formed at line {line}: {exc.msg}. Everything before "
-                "this point was read; fix the file and upload it again.",
-                file=display_name,
-                location=f"line {line}",
-            )
-        )
-    if collected.children == 0 and not findings:
+    stream = XmlStream(path, "CHILD", display_name)
+    for element in stream:
+        collected.child(element)
+    if stream.syntax_error is not None:
+        findings.append(stream.syntax_error)
+    if collected.children == 0 and stream.syntax_error is None:
         findings.append(
             Finding(
                 "NO_CHILDREN",
