@@ -20,9 +20,10 @@ Roles are compared nowhere else.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Action",
+    "ApiClient",
     "AuditedRefusal",
     "OrgScopedQuerySet",
     "can",
@@ -79,34 +81,74 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ACCESS_ADMIN: frozenset({Action.MANAGE_ACCESS, Action.VIEW_AUDIT}),
 }
 
+#: What an API client may do, for its one LA: push extracts. It never reads anything back
+#: beyond what the intake itself answers.
+API_CLIENT_ACTIONS = frozenset({Action.UPLOAD})
+
 #: Any of these lets a user know an LA's objects exist (so 403, not 404, for other actions).
 VISIBILITY_ACTIONS = frozenset({Action.VIEW_DASHBOARD, Action.VIEW_REPORT, Action.UPLOAD})
 
 
-def _memberships(user: User | AnonymousUser) -> list[Any]:
-    if not user.is_authenticated or not user.is_active:
+@dataclass(frozen=True)
+class ApiClient:
+    """A case-management system that pushes one LA's extracts through the API intake.
+
+    It is a principal like a signed-in person, so the same ``can``/``restrict`` calls decide
+    what it may do, but it is bound to exactly one LA and holds ``API_CLIENT_ACTIONS`` only,
+    whatever roles the people who set it up have.
+    """
+
+    name: str
+    local_authority_id: int
+    is_active: bool = True
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+
+#: Who is asking: a person (signed in or not) or an API client.
+Principal: TypeAlias = "User | AnonymousUser | ApiClient"
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """One scope and what may be done in it: an LA, a region, or (both None) every LA."""
+
+    actions: frozenset[Action]
+    local_authority_id: int | None = None
+    region_id: int | None = None
+
+
+def _grants(principal: Principal) -> list[_Grant]:
+    if not principal.is_authenticated or not principal.is_active:
         return []
-    cache = getattr(user, "_membership_cache", None)
+    if isinstance(principal, ApiClient):
+        return [_Grant(API_CLIENT_ACTIONS, local_authority_id=principal.local_authority_id)]
+    cache = getattr(principal, "_grant_cache", None)
     if cache is None:
-        cache = list(user.memberships.all())
-        user._membership_cache = cache  # type: ignore[attr-defined]
+        cache = [
+            _Grant(ROLE_ACTIONS[Role(m.role)], m.local_authority_id, m.region_id)
+            for m in principal.memberships.all()
+        ]
+        principal._grant_cache = cache  # type: ignore[attr-defined]
     return cache
 
 
 def local_authorities_for(
-    user: User | AnonymousUser, action: Action
+    user: Principal, action: Action
 ) -> models.QuerySet[LocalAuthority]:
-    """The local authorities whose data ``user`` may ``action``."""
+    """The local authorities whose data ``user`` (a person or an API client) may ``action``."""
     la_ids: set[int] = set()
     region_ids: set[int] = set()
     everything = False
-    for membership in _memberships(user):
-        if action not in ROLE_ACTIONS[Role(membership.role)]:
+    for grant in _grants(user):
+        if action not in grant.actions:
             continue
-        if membership.local_authority_id:
-            la_ids.add(membership.local_authority_id)
-        elif membership.region_id:
-            region_ids.add(membership.region_id)
+        if grant.local_authority_id:
+            la_ids.add(grant.local_authority_id)
+        elif grant.region_id:
+            region_ids.add(grant.region_id)
         else:
             everything = True
     if everything:
@@ -121,14 +163,16 @@ def local_authorities_for(
     )
 
 
-def can(user: User | AnonymousUser, action: Action, la: LocalAuthority | None = None) -> bool:
+def can(
+    user: Principal, action: Action, la: LocalAuthority | None = None
+) -> bool:
     """May ``user`` do ``action`` (to ``la``'s data, for organisation-scoped actions)?"""
     if la is None:
-        return any(action in ROLE_ACTIONS[Role(m.role)] for m in _memberships(user))
+        return any(action in grant.actions for grant in _grants(user))
     return local_authorities_for(user, action).filter(pk=la.pk).exists()
 
 
-def can_manage_access(user: User | AnonymousUser) -> bool:
+def can_manage_access(user: Principal) -> bool:
     return can(user, Action.MANAGE_ACCESS)
 
 
@@ -140,12 +184,12 @@ class OrgScopedQuerySet(models.QuerySet[_M]):
 
     la_field = "local_authority"
 
-    def restrict(self, user: User | AnonymousUser, action: Action) -> OrgScopedQuerySet[_M]:
+    def restrict(self, user: Principal, action: Action) -> OrgScopedQuerySet[_M]:
         allowed = local_authorities_for(user, action)
         return self.filter(**{f"{self.la_field}__in": allowed})
 
 
-def get_for_user_or_404(queryset: OrgScopedQuerySet[_M], user: User | AnonymousUser, action: Action,
+def get_for_user_or_404(queryset: OrgScopedQuerySet[_M], user: Principal, action: Action,
                         **lookup: Any) -> _M:  # fmt: skip
     """Fetch one organisation-owned object for ``action``.
 

@@ -74,3 +74,24 @@ def test_deactivated_and_anonymous_users_reach_nothing(personas: dict[str, Any])
 
     assert codes(lead, Action.VIEW_DASHBOARD) == set()
     assert codes(AnonymousUser(), Action.VIEW_DASHBOARD) == set()
+
+
+def test_an_api_client_uploads_for_its_one_la_and_nothing_else(reference_data: None) -> None:
+    from portal.access import ApiClient
+    from submissions.models import Submission
+
+    barnsley, leeds = LocalAuthority.objects.get(code="370"), LocalAuthority.objects.get(code="383")
+    client = ApiClient(name="Barnsley's case-management system", local_authority_id=barnsley.pk)
+    for la in (barnsley, leeds):
+        Submission.objects.create(local_authority=la, as_of="2026-03-31")
+
+    assert codes(client, Action.UPLOAD) == {"370"}
+    assert can(client, Action.UPLOAD, barnsley)
+    assert not can(client, Action.UPLOAD, leeds)
+    for action in Action:
+        if action is not Action.UPLOAD:
+            assert not can(client, action), action
+            assert codes(client, action) == set(), action
+    visible = Submission.objects.restrict(client, Action.UPLOAD)
+    assert list(visible.values_list("local_authority__code", flat=True)) == ["370"]
+    assert not can(ApiClient("switched off", barnsley.pk, is_active=False), Action.UPLOAD, barnsley)

@@ -1,14 +1,15 @@
 """The permission matrix: every URL in the URL conf, for every role (and anonymous).
 
 A view is either on the public allow-list below or access-controlled; a new view that is
-neither fails here. Expected outcomes per area:
+neither fails here. Expected outcomes:
 
 * public pages answer everyone;
 * signed-in pages send anonymous visitors to sign in;
-* access administration answers only access admins (403 for every other role);
-* the Django admin answers only staff;
-* organisation-owned objects answer 404 to users of another organisation (see
-  ``OBJECT_URLS``: each area adds its objects there as they are built).
+* a view of ours declares its action with ``portal.access.requires``, and what each role
+  gets from it (200, 403 or 404, for its own or another organisation's object) is derived
+  here from the role table (``ROLE_ACTIONS``) and that declaration, so a new page is covered
+  by declaring its action;
+* the Django admin answers only staff.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from portal.access import ROLE_ACTIONS, VISIBILITY_ACTIONS
+from portal.models import Role
 
 # Views anyone may open without signing in. Adding a name here is a security decision.
 PUBLIC_VIEWS = {
@@ -135,22 +139,42 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _submission_expectations(name: str, persona: str) -> set[int]:
-    """Barnsley's submission: its own users reach it; Leeds' users and access admins cannot
-    tell it exists (404); DfE roles can see Barnsley's dashboards but never validation
-    reports or raw files, which hold child identifiers (403)."""
-    if name == "submissions:history":
-        return {200} if persona in {"lead", "viewer", "other_lead"} else {403}
-    if name == "submissions:upload":
-        return {200} if persona in {"lead", "other_lead"} else {403}
-    if persona in {"lead", "viewer"}:
-        return {200, 302, 403, 405, 410}  # viewer: 403 on raw files; 410: blob not stored
-    if persona in {"other_lead", "access_admin"}:
-        return {404}
-    return {403}
+#: Each persona's role, and whether its scope covers Barnsley (370), whose submission, file
+#: and finding are the sample objects (see the ``personas`` fixture and ``samples``).
+PERSONAS: dict[str, tuple[Role, bool]] = {
+    "lead": (Role.LA_DATA_LEAD, True),
+    "viewer": (Role.LA_VIEWER, True),
+    "other_lead": (Role.LA_DATA_LEAD, False),  # Leeds
+    "case_lead": (Role.DFE_CASE_LEAD, True),  # assigned Barnsley
+    "risl": (Role.RISL, True),  # Yorkshire and the Humber
+    "analyst": (Role.NATIONAL_ANALYST, True),  # every LA
+    "access_admin": (Role.ACCESS_ADMIN, False),  # no data
+}
+#: Answers to someone allowed in: a page, a redirect after it, 405 for the GET of a POST-only
+#: action, 410 for a raw file whose blob the sample never stored, 404 for a sample key that
+#: names nothing (access administration's user and invitation ids).
+ALLOWED = {200, 302, 404, 405, 410}
 
 
-def expected_for(name: str, persona: str | None) -> set[int]:
+def _declared_expectations(view: Any, persona: str) -> set[int]:
+    """What ``persona`` gets from a view that declares its action (``portal.access.requires``),
+    derived from the role table: a view that is not per object answers anyone whose role
+    holds the action anywhere, 403 otherwise; a view of one of Barnsley's objects answers
+    those who may act on Barnsley, 403 to those who can see Barnsley but not act, and 404 to
+    everyone else (the object's existence is not revealed). 405 is always possible: a
+    POST-only action refuses a GET before anything else happens."""
+    role, covers_barnsley = PERSONAS[persona]
+    actions = ROLE_ACTIONS[role]
+    if not view.per_object:
+        return ALLOWED if view.required_action in actions else {403, 405}
+    if covers_barnsley and view.required_action in actions:
+        return ALLOWED
+    if covers_barnsley and actions & VISIBILITY_ACTIONS:
+        return {403, 405}
+    return {404, 405}
+
+
+def expected_for(name: str, view: Any, persona: str | None) -> set[int]:
     """Allowed status codes for a GET of ``name`` by ``persona`` (None = anonymous)."""
     if name.startswith("admin:") and persona is not None:
         # None of the personas is staff: the admin's sign-in refuses them, the rest redirect.
@@ -159,12 +183,22 @@ def expected_for(name: str, persona: str | None) -> set[int]:
         return {200, 302, 404, 405}  # 302: e.g. sign-in page for a signed-in user; 404: bad key
     if persona is None:
         return {302}  # to the sign-in page (checked below)
-    if name.startswith("submissions:"):
-        return _submission_expectations(name, persona)
-    if name.startswith("access_admin:"):
-        # 405: a POST-only action refuses the GET before anything else happens.
-        return {200, 302, 404, 405} if persona == "access_admin" else {403, 405}
+    if hasattr(view, "required_action"):
+        return _declared_expectations(view, persona)
+    # allauth's account pages: every signed-in user has their own.
     return {200, 302, 404, 405}
+
+
+def test_the_derivation_matches_what_the_role_table_says_of_barnsleys_submission() -> None:
+    """A spot check that the derivation above says what the service promises in words."""
+    by_name = {name: view for _, name, view in ALL_URLS}
+    report = by_name["submissions:report"]
+    assert _declared_expectations(report, "lead") == ALLOWED
+    assert _declared_expectations(report, "other_lead") == {404, 405}  # Leeds: no such thing
+    assert _declared_expectations(report, "access_admin") == {404, 405}
+    assert _declared_expectations(report, "case_lead") == {403, 405}  # DfE: no child data
+    assert _declared_expectations(by_name["submissions:raw_file"], "viewer") == {403, 405}
+    assert _declared_expectations(by_name["access_admin:users"], "analyst") == {403, 405}
 
 
 @pytest.mark.django_db
@@ -189,10 +223,10 @@ def test_each_role_gets_only_what_it_may(
 ) -> None:
     client.force_login(personas[persona])
     failures = []
-    for route, name, _ in ALL_URLS:
+    for route, name, view in ALL_URLS:
         if name in {"account_logout", "session:timed_out"}:
             continue  # would end this client's session for the rest of the walk
         response = client.get(sample_path(route, samples))
-        if response.status_code not in expected_for(name, persona):
+        if response.status_code not in expected_for(name, view, persona):
             failures.append(f"{name} {route}: {response.status_code}")
     assert failures == [], "\n".join(failures)
