@@ -158,3 +158,43 @@ def test_the_walk_sees_relative_and_function_level_imports(tmp_path: Path) -> No
         "pkg.sub", "pkg.sub.sibling", "pkg.other", "pkg.other.thing", "a.b",
         "django.conf", "django.conf.settings",
     }  # fmt: skip
+
+
+#: Each app and the project packages it must never import (the layers go one way:
+#: dashboards → indicators → submissions → portal, with workers above them all).
+NEVER_IMPORTS = {
+    "submissions": ("indicators", "dashboards"),
+    "indicators": ("dashboards",),
+    "dashboards": (),
+}
+#: (module, name) pairs that break the app contract today, each with its reason.
+APP_KNOWN_EXCEPTIONS = {
+    # The views enqueue their tasks by importing them (the tasks then call the services).
+    ("submissions.views", "workers.tasks"),
+}
+#: The indicators' pure parts: frames in, results out, no Django.
+PURE_INDICATOR_MODULES = ("indicators.calculators", "indicators.registry", "indicators.disclosure")
+
+
+def test_apps_import_only_downwards() -> None:
+    broken = sorted(
+        (module, name)
+        for module, names in IMPORTS.items()
+        for app, forbidden in NEVER_IMPORTS.items()
+        if _within(module, app)
+        for name in names
+        if any(_within(name, other) for other in (*forbidden, "workers"))
+        and not any(module == m and _within(name, n) for m, n in APP_KNOWN_EXCEPTIONS)
+    )
+    assert broken == []
+
+
+def test_the_indicator_calculators_registry_and_disclosure_import_no_django() -> None:
+    broken = sorted(
+        (module, name)
+        for module in PURE_INDICATOR_MODULES
+        for name in IMPORTS[module]
+        if any(_within(name, library) for library in DJANGO_LIBRARIES)
+        or any(_within(name, package) for package in ("portal", "dashboards", "workers"))
+    )
+    assert broken == []
