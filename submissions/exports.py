@@ -11,7 +11,6 @@ number.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import IO, Protocol
 
@@ -19,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
+from portal import spreadsheets
 from portal.spreadsheets import formula_safe
 
 __all__ = ["COLUMNS", "FindingRow", "csv_lines", "write_xlsx"]
@@ -56,24 +56,10 @@ def _cells(finding: FindingRow) -> list[str]:
     return [formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value)) for value in values]
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the formatted line back, so a CSV is produced
-    one row at a time instead of built whole in memory."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(findings: Iterable[FindingRow]) -> Iterator[str]:
-    """The report as CSV text, line by line (for a streaming response).
-
-    It starts with a byte order mark so that Excel, which most LA analysts open it in, reads
-    the file as UTF-8 rather than guessing a legacy code page.
-    """
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(COLUMNS)
-    for finding in findings:
-        yield writer.writerow(_cells(finding))
+    """The report as CSV text, line by line (for a streaming response), in the service's one
+    CSV policy (``portal.spreadsheets``: byte order mark, formula guard)."""
+    return spreadsheets.csv_lines(COLUMNS, (_cells(finding) for finding in findings))
 
 
 def write_xlsx(findings: Iterable[FindingRow], out: IO[bytes], title: str) -> None:

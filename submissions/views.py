@@ -39,6 +39,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.access import Action, can, get_for_user_or_404, local_authorities_for, requires
 from portal.audit import AuditAction, record
 from portal.models import User
+from portal.spreadsheets import csv_download
 from submissions import exports, services, storage
 from submissions.extract.canonical import FORMAT_LABELS
 from submissions.forms import (
@@ -435,10 +436,7 @@ def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
 def report_csv(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
     """Every finding (as filtered on the page) as CSV, streamed row by row."""
     _, findings, filename = _report_export(request, submission_id, "csv")
-    rows = exports.csv_lines(findings.iterator(chunk_size=2000))
-    return _attachment(
-        StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8"), filename
-    )
+    return csv_download(filename, exports.csv_lines(findings.iterator(chunk_size=2000)))
 
 
 @require_GET

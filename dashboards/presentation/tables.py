@@ -8,14 +8,12 @@ readers; ``SYMBOLS`` is the key to those symbols that pages show beside their ta
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from dashboards.presentation.formatting import csv_number
 from dashboards.published.catalogue import SUPPRESSION_EXPLANATIONS
 from dashboards.published.queries import MISSING_DISPLAY, Trend, Value
-from portal.spreadsheets import formula_safe
+from portal.spreadsheets import csv_lines
 
 MISSING_MEANING = "Nothing was published for this area and year."
 # The symbols the tables may show, with what they mean (the "What the symbols mean" details).
@@ -100,12 +98,10 @@ def value_cell(value: Value, decimals: int) -> Cell:
 
 def csv_text(table: Table) -> str:
     """The table as CSV: one header row, then every row of every group."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*table.header.csv, *(name for column in table.columns for name in column.csv)])
-    for group in table.groups:
-        for row in group.rows:
-            fields = [*row.csv, *(field for cell in row.cells for field in cell.csv)]
-            writer.writerow([formula_safe(field) for field in fields])
-    # A byte-order mark so Excel reads the file as UTF-8 (the pound sign).
-    return "\ufeff" + out.getvalue()
+    header = [*table.header.csv, *(name for column in table.columns for name in column.csv)]
+    rows = (
+        [*row.csv, *(field for cell in row.cells for field in cell.csv)]
+        for group in table.groups
+        for row in group.rows
+    )
+    return "".join(csv_lines(header, rows))

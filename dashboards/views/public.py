@@ -57,6 +57,7 @@ from dashboards.presentation.tables import (
 from dashboards.published import queries
 from dashboards.published.catalogue import NATIONAL_CODE
 from portal.reference import comparison_group
+from portal.spreadsheets import csv_text_download
 
 VIEW_ALL = "all"
 VIEW_NEIGHBOURS = "neighbours"
@@ -87,9 +88,7 @@ def _breadcrumbs(*trail: tuple[str, str]) -> str:
 
 def _csv_response(download: tuple[str, str]) -> HttpResponse:
     """A (file name, CSV text) download, cacheable like the pages."""
-    filename, text = download
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = csv_text_download(*download)
     patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
     return response
 

@@ -7,7 +7,6 @@ not organisation-scoped, so a signed-in user without the right role gets 403, no
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
@@ -23,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +41,7 @@ from portal.access_admin.services import DATA_ROLES
 from portal.adapters import EMAIL_PROVED_BY_INVITATION
 from portal.audit import AuditAction, record
 from portal.models import AuditEvent, Invitation, Membership, Role, User
-from portal.spreadsheets import formula_safe
+from portal.spreadsheets import csv_download, csv_lines
 
 PAGE_SIZE = 50
 #: Users who have not signed in for this long are listed for the periodic access review.
@@ -354,42 +353,25 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         rows=events.count(),
         filters={k: str(v) for k, v in form.cleaned_data.items() if v},
     )
-    response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
     filename = f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, csv_lines(CSV_COLUMNS, _csv_rows(events)))
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the formatted CSV line straight back, so rows
-    are streamed one at a time instead of building the whole file."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[tuple[str, ...]]:
     for event in events.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                formula_safe(value)
-                for value in (
-                    event.occurred_at.astimezone(UTC).isoformat(),
-                    event.actor_email,
-                    event.action,
-                    event.get_action_display(),
-                    event.outcome,
-                    event.get_outcome_display(),
-                    event.organisation,
-                    event.object_type,
-                    event.object_id,
-                    event.request_id,
-                    event.ip_address or "",
-                    json.dumps(event.details, sort_keys=True),
-                )
-            ]
+        yield (
+            event.occurred_at.astimezone(UTC).isoformat(),
+            event.actor_email,
+            event.action,
+            event.get_action_display(),
+            event.outcome,
+            event.get_outcome_display(),
+            event.organisation,
+            event.object_type,
+            event.object_id,
+            event.request_id,
+            event.ip_address or "",
+            json.dumps(event.details, sort_keys=True),
         )
 
 
