@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,17 +43,18 @@ from portal.models import LocalAuthority, Population
 from submissions import notifications
 from submissions.models import Submission
 
-# The claim arithmetic (leases, "stuck" age) and the read of a submission's files are the
-# check's own: shared, so the two leases cannot drift apart and the figures are computed from
-# exactly the tables the check validated.
+# The claim arithmetic (leases, "stuck" age) and the read of a submission's canonical tables
+# are the check's own: shared, so the two leases cannot drift apart and the figures are
+# computed from exactly the tables the check validated (its stored extract).
 from submissions.services import (
     ClaimLost,
     Requeue,
-    _clip,
-    _lease_until,
-    _pk,
-    _read_extract,
-    _stuck_before,
+    clip,
+    extract_available,
+    lease_until,
+    load_extract,
+    stuck_before,
+    submission_pk,
 )
 
 __all__ = [
@@ -63,11 +62,13 @@ __all__ = [
     "INDICATORS_FILES_GONE",
     "IndicatorClaimLost",
     "claim_indicators",
+    "claim_recomputation",
     "compute_and_store_indicators",
     "fail_indicators",
     "indicator_rows",
     "indicators_failure_after_attempts",
     "indicators_pending",
+    "recompute_indicators",
     "release_indicators",
     "renew_indicators_lease",
     "requeue_indicators",
@@ -122,7 +123,7 @@ def _date(value: Any) -> date:
 
 
 def _text(value: Any, length: int) -> str:
-    return "" if _missing(value) else _clip(str(value), length)
+    return "" if _missing(value) else clip(str(value), length)
 
 
 def _indicators_claimable(now: datetime) -> Q:
@@ -154,18 +155,18 @@ def claim_indicators(submission_id: Submission | uuid.UUID | str) -> Submission 
     """Take an accepted submission's indicator computation: count the attempt (the claim's
     fencing token) and lease it to this worker. None when there is nothing to do: not (or no
     longer) the LA's accepted submission, figures stored or given up on, another worker holds
-    it; or it was out of attempts, or its files are gone (it is now failed, its data leads
-    emailed)."""
-    pk = _pk(submission_id)
+    it; or it was out of attempts, or neither its stored extract nor its raw files are left (it
+    is now failed, its data leads emailed)."""
+    pk = submission_pk(submission_id)
     now = timezone.now()
     claimed = Submission.objects.filter(
         _indicators_claimable(now),
+        extract_available(),
         pk=pk,
-        raw_files_deleted_at__isnull=True,
         indicators_attempts__lt=settings.INDICATORS_MAX_ATTEMPTS,
     ).update(
         indicators_attempts=F("indicators_attempts") + 1,
-        indicators_lease_expires_at=_lease_until(now),
+        indicators_lease_expires_at=lease_until(now),
     )
     if claimed:
         return Submission.objects.select_related("local_authority").get(pk=pk)
@@ -175,28 +176,40 @@ def claim_indicators(submission_id: Submission | uuid.UUID | str) -> Submission 
         )
         if row is not None and row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
             _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
-        elif row is not None and row.raw_files_deleted_at is not None:
+        elif row is not None and not _readable(row):
             _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
     return None
 
 
-def _holds_indicators(submission: Submission) -> QuerySet[Submission]:
-    """The row, while this worker's claim on its indicator computation stands."""
-    return Submission.objects.filter(
+def _readable(submission: Submission) -> bool:
+    """Its canonical tables can still be read: a stored extract, or the raw files."""
+    return Submission.objects.filter(extract_available(), pk=submission.pk).exists()
+
+
+def _holds_indicators(submission: Submission, *, recompute: bool = False) -> QuerySet[Submission]:
+    """The row, while this worker's claim on its indicator computation stands (a
+    recomputation's claim: ``claim_recomputation``)."""
+    held = Submission.objects.filter(
         pk=submission.pk,
         status=Status.ACCEPTED,
-        indicators_computed_at__isnull=True,
-        indicators_failed_at__isnull=True,
         indicators_lease_expires_at__isnull=False,
         indicators_attempts=submission.indicators_attempts,
     )
+    if recompute:
+        return held.filter(_recomputable)
+    return held.filter(indicators_computed_at__isnull=True, indicators_failed_at__isnull=True)
+
+
+#: Accepted submissions whose figures were worked out (or given up on) once: the ones a
+#: recomputation redoes. A first computation still to come is the worker's, not ours.
+_recomputable = Q(indicators_computed_at__isnull=False) | Q(indicators_failed_at__isnull=False)
 
 
 def renew_indicators_lease(submission: Submission) -> bool:
     """Extend this worker's lease on an indicator computation. False once it is not ours."""
     return bool(
         _holds_indicators(submission).update(
-            indicators_lease_expires_at=_lease_until(timezone.now())
+            indicators_lease_expires_at=lease_until(timezone.now())
         )
     )
 
@@ -221,11 +234,11 @@ def fail_indicators(submission: Submission, reason: str) -> bool:
 def indicator_rows(
     submission: Submission,
 ) -> tuple[list[IndicatorValue], list[IndicatorBreakdown]]:
-    """Compute (and not store) a submission's indicator values and breakdowns from its raw
-    files, which are kept until the retention period ends."""
+    """Compute (and not store) a submission's indicator values and breakdowns from its stored
+    canonical extract (or, for one checked before extracts were stored, its raw files while they
+    are kept). Raises ``storage.FileGone`` when neither is left."""
     la = submission.local_authority
-    with tempfile.TemporaryDirectory(prefix="csc-indicators-") as folder:
-        extract = _read_extract(submission, Path(folder))
+    extract = load_extract(submission)
     population = dict(Population.objects.filter(la=la).values_list("year", "population_0_17"))
     as_of = extract.as_of or submission.as_of
     values = compute_all(
@@ -267,7 +280,7 @@ def indicator_rows(
     return value_rows, breakdown_rows
 
 
-def store_indicators(submission: Submission) -> bool:
+def store_indicators(submission: Submission, *, recompute: bool = False) -> bool:
     """Compute the indicators of a submission this worker claimed (``claim_indicators``) and
     make them its LA's figures.
 
@@ -276,7 +289,8 @@ def store_indicators(submission: Submission) -> bool:
     new, never a mix or none; a worker killed before it commits leaves the old ones intact.
     Returns False, writing nothing, when the submission is no longer the LA's accepted one (a
     newer one was accepted meanwhile). Raises ``IndicatorClaimLost``, writing nothing, when
-    another worker took the computation over.
+    another worker took the computation over. ``recompute``: the claim is a recomputation's
+    (``claim_recomputation``), and a final failed state it had is cleared.
     """
     value_rows, breakdown_rows = indicator_rows(submission)
     la = submission.local_authority
@@ -289,7 +303,7 @@ def store_indicators(submission: Submission) -> bool:
             locked.indicators_lease_expires_at = None
             locked.save(update_fields=["indicators_lease_expires_at"])
             return False
-        if not _holds_indicators(submission).exists():
+        if not _holds_indicators(submission, recompute=recompute).exists():
             raise IndicatorClaimLost(f"submission {submission.pk}: computation taken over")
         IndicatorValue.objects.filter(local_authority=la).delete()
         IndicatorBreakdown.objects.filter(local_authority=la).delete()
@@ -297,7 +311,13 @@ def store_indicators(submission: Submission) -> bool:
         IndicatorBreakdown.objects.bulk_create(breakdown_rows, batch_size=_BATCH)
         locked.indicators_computed_at = timezone.now()
         locked.indicators_lease_expires_at = None
-        locked.save(update_fields=["indicators_computed_at", "indicators_lease_expires_at"])
+        locked.indicators_failed_at, locked.indicators_failure_reason = None, ""
+        locked.save(
+            update_fields=[
+                "indicators_computed_at", "indicators_lease_expires_at", "indicators_failed_at",
+                "indicators_failure_reason",
+            ]
+        )  # fmt: skip
     logger.info(
         "Submission %s: indicators stored (%s values, %s breakdowns, LA %s, attempt %s)",
         submission.pk, len(value_rows), len(breakdown_rows), la.code,
@@ -314,6 +334,42 @@ def compute_and_store_indicators(submission: Submission | uuid.UUID | str) -> bo
     return claimed is not None and store_indicators(claimed)
 
 
+# --- recomputation (manage.py recompute_indicators) ------------------------------------------
+
+
+def claim_recomputation(submission_id: Submission | uuid.UUID | str) -> Submission | None:
+    """Take the recomputation of an accepted submission's figures (computed, or given up on,
+    once already): lease it like a computation and count the attempt, which fences the store.
+    None when it is not the LA's accepted submission, its first computation is still to come,
+    or a worker holds it now."""
+    pk = submission_pk(submission_id)
+    now = timezone.now()
+    claimed = Submission.objects.filter(
+        _recomputable,
+        Q(indicators_lease_expires_at__isnull=True) | Q(indicators_lease_expires_at__lt=now),
+        pk=pk,
+        status=Status.ACCEPTED,
+    ).update(
+        indicators_attempts=F("indicators_attempts") + 1,
+        indicators_lease_expires_at=lease_until(now),
+    )
+    if not claimed:
+        return None
+    return Submission.objects.select_related("local_authority").get(pk=pk)
+
+
+def recompute_indicators(submission: Submission) -> bool:
+    """Recompute a claimed submission's figures from its stored extract and replace its LA's
+    values (one transaction, fenced: ``store_indicators``). On any fault the lease is given
+    back and the figures stay as they were. Returns False when a newer submission was accepted
+    meanwhile."""
+    try:
+        return store_indicators(submission, recompute=True)
+    except BaseException:
+        _holds_indicators(submission, recompute=True).update(indicators_lease_expires_at=None)
+        raise
+
+
 # --- housekeeping (beat) ---------------------------------------------------------------------
 
 
@@ -321,10 +377,10 @@ def indicators_pending(now: datetime) -> QuerySet[Submission]:
     """Accepted submissions whose indicator computation should be running but is not: its
     worker died (the lease lapsed), or its message was lost (never claimed, or released, and
     not re-queued for SUBMISSION_STUCK_AFTER_MINUTES)."""
-    stuck_before = _stuck_before(now)
+    cutoff = stuck_before(now)
     lost = Q(indicators_lease_expires_at__isnull=True) & (
-        Q(indicators_queued_at__lt=stuck_before)
-        | Q(indicators_queued_at__isnull=True, accepted_at__lt=stuck_before)
+        Q(indicators_queued_at__lt=cutoff)
+        | Q(indicators_queued_at__isnull=True, accepted_at__lt=cutoff)
     )
     return Submission.objects.filter(
         lost | Q(indicators_lease_expires_at__lt=now),
@@ -338,13 +394,18 @@ def requeue_indicators(submission_id: uuid.UUID | str, now: datetime) -> Requeue
     """Hand a pending computation back for a new task, or give up on it once out of attempts
     (or files: they were deleted). The caller enqueues ``compute_indicators`` on REQUEUED."""
     with transaction.atomic():
-        row = indicators_pending(now).select_for_update().filter(pk=_pk(submission_id)).first()
+        row = (
+            indicators_pending(now)
+            .select_for_update()
+            .filter(pk=submission_pk(submission_id))
+            .first()
+        )
         if row is None:
             return Requeue.SKIPPED
         if row.indicators_attempts >= settings.INDICATORS_MAX_ATTEMPTS:
             _mark_indicators_failed(row, indicators_failure_after_attempts(), now)
             return Requeue.FAILED
-        if row.raw_files_deleted_at is not None:
+        if not _readable(row):
             _mark_indicators_failed(row, INDICATORS_FILES_GONE, now)
             return Requeue.FAILED
         row.indicators_lease_expires_at, row.indicators_queued_at = None, now

@@ -174,6 +174,7 @@ CELERY_TASK_ROUTES = {
     "workers.compute_indicators": {"queue": "indicators"},
     "workers.reconcile_submissions": {"queue": "housekeeping"},
     "workers.purge_raw_files": {"queue": "housekeeping"},
+    "workers.purge_canonical_extracts": {"queue": "housekeeping"},
     "workers.heartbeat": {"queue": "housekeeping"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
@@ -198,6 +199,9 @@ UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=200 * 1000 * 1000)
 UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
 RAW_FILE_RETENTION_DAYS = env.int("RAW_FILE_RETENTION_DAYS", default=30)
+# A superseded submission's stored canonical extract is kept this long after it was superseded
+# (the LA's accepted one's while it is current; one with errors, or failed, with its raw files).
+CANONICAL_RETENTION_DAYS = env.int("CANONICAL_RETENTION_DAYS", default=90)
 SUBMISSION_MAX_ATTEMPTS = env.int("SUBMISSION_MAX_ATTEMPTS", default=3)
 # A submission in a working state this long is stuck: its worker died. Must exceed
 # CELERY_TASK_TIME_LIMIT (checked), so a task that is still running is never taken over.

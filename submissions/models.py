@@ -162,6 +162,43 @@ class SubmissionFile(models.Model):
         return self.id.hex
 
 
+class CanonicalExtractQuerySet(OrgScopedQuerySet["CanonicalExtract"]):
+    la_field = "submission__local_authority"
+
+
+class CanonicalExtract(models.Model):
+    """A checked submission's canonical tables, as its check read them: one blob, written once
+    by the check (``submissions.extract.stored`` format) and encrypted like an upload
+    (``submissions.storage``: its own data key, wrapped by the master key, bound to this id).
+
+    Indicators, their recomputation and the drill-down read it instead of the raw files, so
+    figures survive the raw files' purge. Kept while the submission is its LA's accepted one;
+    deleted CANONICAL_RETENTION_DAYS after it was superseded, and with the raw files when the
+    check found errors or failed (``services.purge_canonical_extracts``). A deleted one keeps
+    its row (``deleted_at``, no key) as the record that it existed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="canonical_extract"
+    )
+    format_version = models.PositiveSmallIntegerField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    wrapped_key = models.BinaryField()
+    stored_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CanonicalExtractQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Stored extract of submission {self.submission_id}"
+
+    @property
+    def storage_name(self) -> str:
+        return self.id.hex
+
+
 class ValidationFinding(models.Model):
     """One finding of a submission's check, located in the user's own file."""
 

@@ -29,6 +29,11 @@ enqueues after commit. So:
   writes match nothing (``ClaimLost``), so a stale worker can never overwrite a newer outcome.
 * Results are written idempotently, in one transaction each: a submission's findings are
   deleted and re-created; an LA's indicator values are replaced as a whole.
+* The check stores the submission's canonical extract (the tables it validated) once, in the
+  transaction that saves its report, encrypted like the uploads (``storage.store_extract``).
+  The blob is written first and its row saved only if the claim still stands, so a stale
+  worker leaves nothing behind. Indicators read it (``load_extract``) long after the raw files
+  are purged; its retention is ``purge_canonical_extracts``.
 * Indicator computation has the same machinery of its own, in ``indicators.services``
   (which imports this module; this module never imports indicators). Which submission an LA's
   figures come from is read here, from the submission rows alone (``figures_source``).
@@ -36,6 +41,7 @@ enqueues after commit. So:
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 import uuid
@@ -59,9 +65,15 @@ from portal import audit
 from portal.access import Action, can
 from portal.models import AuditAction, AuditOutcome, LocalAuthority, User
 from submissions import notifications, safety, storage
-from submissions.extract import check
+from submissions.extract import check, stored
 from submissions.extract.canonical import Extract, Finding
-from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
+from submissions.models import (
+    CanonicalExtract,
+    QueryExplanation,
+    Submission,
+    SubmissionFile,
+    ValidationFinding,
+)
 
 __all__ = [
     "MAX_FINDINGS_PER_CODE",
@@ -73,18 +85,25 @@ __all__ = [
     "Requeue",
     "accept",
     "claim",
+    "clip",
     "create_submission",
     "explain_query",
+    "extract_available",
     "fail",
     "failure_reason_after_attempts",
     "figures_source",
     "figures_waiting",
+    "lease_until",
+    "load_extract",
+    "purge_canonical_extracts",
     "purge_raw_files",
     "release",
     "renew_lease",
     "requeue_stuck",
     "run_checks",
+    "stuck_before",
     "stuck_submissions",
+    "submission_pk",
 ]
 
 logger = logging.getLogger(__name__)
@@ -135,17 +154,22 @@ class Requeue(StrEnum):
     SKIPPED = "skipped"  # no longer stuck: it moved on after being listed
 
 
-def _pk(submission: Submission | uuid.UUID | str) -> uuid.UUID:
+def submission_pk(submission: Submission | uuid.UUID | str) -> uuid.UUID:
+    """The primary key of a submission given as a row, a UUID or its string (a task's
+    argument)."""
     if isinstance(submission, Submission):
         return submission.pk
     return submission if isinstance(submission, uuid.UUID) else uuid.UUID(str(submission))
 
 
-def _stuck_before(now: datetime) -> datetime:
+def stuck_before(now: datetime) -> datetime:
+    """Work waiting for a worker since before this is stuck (its message was lost); the
+    indicator computation's reconciler uses the same age."""
     return now - timedelta(minutes=settings.SUBMISSION_STUCK_AFTER_MINUTES)
 
 
-def _lease_until(now: datetime) -> datetime:
+def lease_until(now: datetime) -> datetime:
+    """Until when a lease taken (or renewed) now holds: the check's and the indicators'."""
     return now + timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
 
 
@@ -154,7 +178,7 @@ def _held_by_a_dead_worker(now: datetime) -> Q:
     leases existed, its state has not changed for SUBMISSION_STUCK_AFTER_MINUTES)."""
     return Q(status__in=CLAIMED) & (
         Q(lease_expires_at__lt=now)
-        | Q(lease_expires_at__isnull=True, status_changed_at__lt=_stuck_before(now))
+        | Q(lease_expires_at__isnull=True, status_changed_at__lt=stuck_before(now))
     )
 
 
@@ -266,7 +290,7 @@ def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
     its lease lapsed) → CHECKING with a fresh lease, counting the attempt. Returns the claimed
     submission, or None when there is nothing to do: another worker holds it, it is finished,
     or it was out of attempts (it is now FAILED and its uploader is emailed)."""
-    pk = _pk(submission_id)
+    pk = submission_pk(submission_id)
     now = timezone.now()
     claimable = Q(status=Status.RECEIVED) | _held_by_a_dead_worker(now)
     # One UPDATE ... WHERE: the database lets exactly one of two racing deliveries match.
@@ -276,7 +300,7 @@ def claim(submission_id: Submission | uuid.UUID | str) -> Submission | None:
         status=Status.CHECKING,
         status_changed_at=now,
         attempts=F("attempts") + 1,
-        lease_expires_at=_lease_until(now),
+        lease_expires_at=lease_until(now),
         progress=5,
         progress_message="Opening your files",
         failure_reason="",
@@ -296,7 +320,7 @@ def renew_lease(submission: Submission) -> bool:
     return bool(
         Submission.objects.filter(
             pk=submission.pk, status__in=CLAIMED, attempts=submission.attempts
-        ).update(lease_expires_at=_lease_until(timezone.now()))
+        ).update(lease_expires_at=lease_until(timezone.now()))
     )
 
 
@@ -308,7 +332,7 @@ def _progress(submission: Submission, status: str, percent: int, message: str) -
         "status": status,
         "progress": percent,
         "progress_message": message,
-        "lease_expires_at": _lease_until(now),
+        "lease_expires_at": lease_until(now),
     }
     if status != submission.status:
         changes["status_changed_at"] = now
@@ -349,7 +373,48 @@ def _read_extract(submission: Submission, folder: Path) -> Extract:
     return check.read(_decrypt_files(submission, folder), **_check_inputs(submission))
 
 
-def _clip(value: str, length: int | None = None) -> str:
+def _seal_extract(submission: Submission, extract: Extract) -> CanonicalExtract:
+    """Serialise and encrypt the extract into a new blob; its row is the caller's to save (or
+    ``storage.discard``). Nothing about a child is logged: counts and sizes only."""
+    plaintext = io.BytesIO()
+    stored.dump(extract, plaintext)
+    plaintext.seek(0)
+    blob = storage.store_extract(plaintext, submission, version=stored.VERSION)
+    logger.info("Submission %s: canonical extract sealed (%s bytes, %s rows)", submission.pk,
+                blob.size, sum(len(t) for t in extract.tables.values()))  # fmt: skip
+    return blob
+
+
+def _live_extract(submission: Submission) -> CanonicalExtract | None:
+    return CanonicalExtract.objects.filter(submission=submission, deleted_at__isnull=True).first()
+
+
+def extract_available() -> Q:
+    """Submissions whose canonical tables can still be read: their stored extract is kept, or
+    (checked before extracts were stored) their raw files are."""
+    return Q(canonical_extract__isnull=False, canonical_extract__deleted_at__isnull=True) | Q(
+        raw_files_deleted_at__isnull=True
+    )
+
+
+def load_extract(submission: Submission) -> Extract:
+    """The submission's canonical tables, as its check validated them: from its stored
+    extract, or, for a submission checked before extracts were stored, from its raw files while
+    they are kept. Raises ``storage.FileGone`` when neither is left (``TamperedFile`` when the
+    blob fails authentication)."""
+    blob = _live_extract(submission)
+    if blob is not None:
+        # Every chunk is authenticated as it is read, and the digest once all are: only then
+        # is the plaintext parsed.
+        return stored.loads(b"".join(storage.open_decrypted(blob)))
+    if submission.raw_files_deleted_at is not None:
+        raise storage.FileGone(f"submission {submission.pk}: no stored extract, files deleted")
+    with tempfile.TemporaryDirectory(prefix="csc-extract-") as folder:
+        return _read_extract(submission, Path(folder))
+
+
+def clip(value: str, length: int | None = None) -> str:
+    """``value`` as a text column can hold it: no NUL, at most ``length`` characters."""
     # PostgreSQL text cannot hold NUL, and varchar columns refuse over-long values: a finding
     # quoting a byte of a binary file must not fail the whole report.
     value = (value or "").replace("\x00", "")
@@ -370,13 +435,13 @@ def _finding_rows(submission: Submission, findings: Sequence[Finding]) -> list[V
         rows.append(
             ValidationFinding(
                 submission=submission,
-                code=_clip(finding.code, 40),
+                code=clip(finding.code, 40),
                 severity=str(finding.severity),
-                file=_clip(finding.file, 255),
-                location=_clip(finding.location, 255),
-                child_id=_clip(finding.child_id, 64),
-                field=_clip(finding.field, 64),
-                message=_clip(finding.message),
+                file=clip(finding.file, 255),
+                location=clip(finding.location, 255),
+                child_id=clip(finding.child_id, 64),
+                field=clip(finding.field, 64),
+                message=clip(finding.message),
             )
         )
     for code, count in per_code.items():
@@ -384,7 +449,7 @@ def _finding_rows(submission: Submission, findings: Sequence[Finding]) -> list[V
             rows.append(
                 ValidationFinding(
                     submission=submission,
-                    code=_clip(code, 40),
+                    code=clip(code, 40),
                     severity=severity[code],
                     message=f"Rule {code} was broken {count:,} times; the first "
                     f"{MAX_FINDINGS_PER_CODE:,} are listed. Fix the cause in your system, then "
@@ -397,8 +462,9 @@ def _finding_rows(submission: Submission, findings: Sequence[Finding]) -> list[V
 def run_checks(submission: Submission) -> Submission:
     """Read and validate a claimed submission, then save its report: READY or HAS_ERRORS.
 
-    Progress: 10% reading, 50% validating, 90% saving. Raises ``ClaimLost`` (having written
-    nothing) if this worker's claim was taken over meanwhile.
+    Progress: 10% reading, 50% validating, 90% saving. Saving stores the canonical extract
+    too (one encrypted blob, see the module docstring). Raises ``ClaimLost`` (having written
+    nothing, its blob removed) if this worker's claim was taken over meanwhile.
     """
     _progress(submission, Status.CHECKING, 10, "Reading your files")
     # The shared check step (the offline checker's too), in its two halves: plaintext exists
@@ -410,29 +476,47 @@ def run_checks(submission: Submission) -> Submission:
     _progress(submission, Status.VALIDATING, 90, "Saving the report")
 
     rows = _finding_rows(submission, result.findings)
-    with transaction.atomic():
-        current = Submission.objects.select_for_update().get(pk=submission.pk)
-        if current.status not in CLAIMED or current.attempts != submission.attempts:
-            raise ClaimLost(f"submission {submission.pk} was claimed by another worker")
-        # Delete and re-create in one transaction: a second run replaces the first run's
-        # findings instead of adding to them, and readers never see half a report.
-        ValidationFinding.objects.filter(submission=current).delete()
-        ValidationFinding.objects.bulk_create(rows, batch_size=_FINDING_BATCH)
-        current.status = Status.READY if result.errors == 0 else Status.HAS_ERRORS
-        current.status_changed_at = current.validated_at = timezone.now()
-        current.progress, current.progress_message = 100, ""
-        current.lease_expires_at = None
-        current.error_count = result.errors
-        current.query_count = result.queries
-        current.formats = result.formats
-        current.row_counts = result.row_counts
-        current.save()
-        _notify_on_commit(current)
+    # Encrypted before the transaction opens (as uploads are: on SQLite it locks the database).
+    blob = _seal_extract(submission, extract)
+    try:
+        with transaction.atomic():
+            current = Submission.objects.select_for_update().get(pk=submission.pk)
+            if current.status not in CLAIMED or current.attempts != submission.attempts:
+                raise ClaimLost(f"submission {submission.pk} was claimed by another worker")
+            # Delete and re-create in one transaction: a second run replaces the first run's
+            # findings instead of adding to them, and readers never see half a report.
+            ValidationFinding.objects.filter(submission=current).delete()
+            ValidationFinding.objects.bulk_create(rows, batch_size=_FINDING_BATCH)
+            _replace_extract(current, blob)
+            current.status = Status.READY if result.errors == 0 else Status.HAS_ERRORS
+            current.status_changed_at = current.validated_at = timezone.now()
+            current.progress, current.progress_message = 100, ""
+            current.lease_expires_at = None
+            current.error_count = result.errors
+            current.query_count = result.queries
+            current.formats = result.formats
+            current.row_counts = result.row_counts
+            current.save()
+            _notify_on_commit(current)
+    except BaseException:
+        storage.discard(blob)
+        raise
     logger.info(
         "Submission %s checked: %s errors, %s queries (attempt %s)",
         current.pk, current.error_count, current.query_count, current.attempts,
     )  # fmt: skip
     return current
+
+
+def _replace_extract(submission: Submission, blob: CanonicalExtract) -> None:
+    """Save the new extract's row in the caller's transaction. An earlier one cannot normally
+    exist (a checked submission is never claimed again); if it does, it goes, with its blob
+    once the transaction commits."""
+    earlier = CanonicalExtract.objects.filter(submission=submission).first()
+    if earlier is not None:
+        earlier.delete()
+        transaction.on_commit(partial(storage.discard, earlier))
+    blob.save(force_insert=True)
 
 
 def fail(submission: Submission, reason: str) -> Submission:
@@ -634,7 +718,7 @@ def stuck_submissions(now: datetime) -> QuerySet[Submission]:
     (its lease lapsed), or waiting (RECEIVED) for longer than SUBMISSION_STUCK_AFTER_MINUTES,
     so their message was lost. A live task renews its lease, so it is never among them."""
     return Submission.objects.filter(
-        Q(status=Status.RECEIVED, status_changed_at__lt=_stuck_before(now))
+        Q(status=Status.RECEIVED, status_changed_at__lt=stuck_before(now))
         | _held_by_a_dead_worker(now)
     )
 
@@ -643,7 +727,12 @@ def requeue_stuck(submission_id: uuid.UUID | str, now: datetime) -> Requeue:
     """Put a stuck submission back to RECEIVED so a new task can claim it, or fail it when it
     has used all its attempts. The caller enqueues ``process_submission`` on REQUEUED."""
     with transaction.atomic():
-        row = stuck_submissions(now).select_for_update().filter(pk=_pk(submission_id)).first()
+        row = (
+            stuck_submissions(now)
+            .select_for_update()
+            .filter(pk=submission_pk(submission_id))
+            .first()
+        )
         if row is None:
             return Requeue.SKIPPED
         if row.attempts >= settings.SUBMISSION_MAX_ATTEMPTS:
@@ -666,7 +755,11 @@ def purge_raw_files(now: datetime) -> int:
     """Delete the raw files of submissions decided more than RAW_FILE_RETENTION_DAYS ago
     (accepted or superseded: from acceptance; with errors or failed: from that outcome), with
     one FILE_DELETED audit event per submission. Returns the number of submissions purged.
-    Submissions still waiting for a decision (READY) or being checked keep their files."""
+    Submissions still waiting for a decision (READY) or being checked keep their files.
+
+    A submission with errors, or failed, loses its stored canonical extract with its raw files,
+    in the same transaction (its own CANONICAL_DELETED event); an accepted or superseded one
+    keeps it (``purge_canonical_extracts``)."""
     cutoff = now - timedelta(days=settings.RAW_FILE_RETENTION_DAYS)
     due = Submission.objects.filter(raw_files_deleted_at__isnull=True).filter(
         Q(status__in=(Status.ACCEPTED, Status.SUPERSEDED), accepted_at__lt=cutoff)
@@ -692,16 +785,101 @@ def purge_raw_files(now: datetime) -> int:
                 file_count=len(files),
                 total_bytes=sum(f.size for f in files),
             )
+            if row.status in _EXTRACT_GOES_WITH_RAW_FILES:
+                _delete_extract(row, now)
         purged += 1
     _remove_orphan_blobs(now)
     return purged
 
 
+#: Submissions whose stored extract is deleted with their raw files.
+_EXTRACT_GOES_WITH_RAW_FILES = (Status.HAS_ERRORS, Status.FAILED)
+
+
+def _delete_extract(row: Submission, now: datetime) -> bool:
+    """Delete the live stored extract of a submission the caller has locked, with one
+    CANONICAL_DELETED audit event (sizes and states only). False if there was none."""
+    blob = (
+        CanonicalExtract.objects.select_for_update()
+        .filter(submission=row, deleted_at__isnull=True)
+        .first()
+    )
+    if blob is None:
+        return False
+    storage.delete(blob)
+    superseded = row.status == Status.SUPERSEDED
+    audit.record(
+        AuditAction.CANONICAL_DELETED,
+        organisation=row.local_authority.code,
+        obj=row,
+        reason="superseded, retention period ended" if superseded else "raw files deleted",
+        status=str(row.status),
+        retention_days=(
+            settings.CANONICAL_RETENTION_DAYS if superseded else settings.RAW_FILE_RETENTION_DAYS
+        ),
+        extract_id=str(blob.pk),
+        total_bytes=blob.size,
+    )
+    logger.info("Submission %s: stored extract deleted (%s)", row.pk, row.status)
+    return True
+
+
+def canonical_extracts_due(now: datetime) -> QuerySet[Submission]:
+    """Submissions whose stored extract has reached the end of its retention:
+
+    * superseded more than CANONICAL_RETENTION_DAYS ago. ``status_changed_at`` is when: a
+      superseded submission never changes state again;
+    * with errors or failed, once their raw files are deleted (normally ``purge_raw_files``
+      deletes both at once; this catches any left, e.g. purged before extracts were stored).
+
+    The LA's accepted submission keeps its extract however old it is, and a READY one (no
+    decision yet) keeps it with its raw files."""
+    cutoff = now - timedelta(days=settings.CANONICAL_RETENTION_DAYS)
+    return Submission.objects.filter(
+        Q(status=Status.SUPERSEDED, status_changed_at__lt=cutoff)
+        | Q(status__in=_EXTRACT_GOES_WITH_RAW_FILES, raw_files_deleted_at__isnull=False),
+        canonical_extract__isnull=False,
+        canonical_extract__deleted_at__isnull=True,
+    )
+
+
+def purge_canonical_extracts(now: datetime) -> int:
+    """Delete the stored extracts at the end of their retention (``canonical_extracts_due``),
+    each with one CANONICAL_DELETED audit event. Returns how many were deleted; running it
+    twice deletes nothing the second time."""
+    due = canonical_extracts_due(now)
+    deleted = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = (
+                due.select_for_update(of=("self",))
+                .filter(pk=pk)
+                .select_related("local_authority")
+                .first()
+            )
+            if row is not None and _delete_extract(row, now):
+                deleted += 1
+    if deleted:
+        logger.info("Deleted %s stored extract(s) at the end of their retention", deleted)
+    return deleted
+
+
 def _remove_orphan_blobs(now: datetime) -> int:
-    """Remove blobs that no live file row points at: uploads whose transaction never
-    committed, and half-written ``.part`` files of a crashed upload. They are unreadable
-    already (their data keys were never saved), but hold no place in the upload folder."""
-    folder = Path(settings.UPLOAD_DIR)
+    """Remove blobs that no live row points at: uploads (and stored extracts) whose
+    transaction never committed, and half-written ``.part`` files of a crashed upload. They are
+    unreadable already (their data keys were never saved), but hold no place in the folder."""
+    upload_dir = Path(settings.UPLOAD_DIR)
+    removed = _remove_orphans_in(upload_dir, SubmissionFile, now) + _remove_orphans_in(
+        upload_dir / storage.CANONICAL_FOLDER, CanonicalExtract, now
+    )
+    if removed:
+        logger.info("Removed %s orphaned blob(s)", removed)
+    return removed
+
+
+def _remove_orphans_in(
+    folder: Path, model: type[SubmissionFile] | type[CanonicalExtract], now: datetime
+) -> int:
     old = (now - _ORPHAN_AGE).timestamp()
     candidates: dict[uuid.UUID, Path] = {}
     removed = 0
@@ -722,13 +900,9 @@ def _remove_orphan_blobs(now: datetime) -> int:
     for start in range(0, len(ids), 1000):
         batch = ids[start : start + 1000]
         live = set(
-            SubmissionFile.objects.filter(pk__in=batch, deleted_at__isnull=True).values_list(
-                "pk", flat=True
-            )
+            model.objects.filter(pk__in=batch, deleted_at__isnull=True).values_list("pk", flat=True)
         )
         for file_id in set(batch) - live:
             candidates[file_id].unlink(missing_ok=True)
             removed += 1
-    if removed:
-        logger.info("Removed %s orphaned upload blob(s)", removed)
     return removed

@@ -23,6 +23,11 @@ Blob layout (all integers big-endian)::
 
 ``delete`` removes the blob *and* forgets the wrapped key, so a copy of the blob that survives
 in a backup can no longer be decrypted once the database row is gone from backups too.
+
+A submission's stored canonical extract (``CanonicalExtract``, written by the check) is kept
+with exactly this scheme (``store_extract``): the same blob layout, its own data key bound to
+its own id. Its blobs live in ``UPLOAD_DIR/canonical/``, apart from the uploads, so each kind
+of row accounts for its own folder (``blob_path``).
 """
 
 from __future__ import annotations
@@ -47,10 +52,12 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.utils import timezone
 
-from submissions.models import Submission, SubmissionFile
+from submissions.models import CanonicalExtract, Submission, SubmissionFile
 
 __all__ = [
+    "CANONICAL_FOLDER",
     "CHUNK_SIZE",
+    "Blob",
     "FileGone",
     "SizeLimitedUploadHandler",
     "TamperedFile",
@@ -61,6 +68,7 @@ __all__ = [
     "master_key",
     "open_decrypted",
     "store",
+    "store_extract",
 ]
 
 logger = logging.getLogger(__name__)
@@ -72,6 +80,11 @@ _HEADER = struct.Struct(">4sBI4s")  # magic, version, chunk size, nonce prefix
 _TAG_BYTES = 16
 _KEY_VERSION = 1
 _KEY_CONTEXT = b"csc data key v1"
+#: Where stored canonical extracts live, under UPLOAD_DIR.
+CANONICAL_FOLDER = "canonical"
+
+#: A stored, encrypted blob: an uploaded file, or a submission's canonical extract.
+Blob = SubmissionFile | CanonicalExtract
 
 
 class TamperedFile(Exception):
@@ -103,9 +116,13 @@ def master_key() -> bytes:
     return key
 
 
-def blob_path(file: SubmissionFile) -> Path:
-    """Where a file's blob lives: the upload folder and its random id, never the user's name."""
-    return Path(settings.UPLOAD_DIR) / file.storage_name
+def blob_path(file: Blob) -> Path:
+    """Where a blob lives: the upload folder (a stored extract: its ``canonical`` folder) and
+    its random id, never the user's name."""
+    folder = Path(settings.UPLOAD_DIR)
+    if isinstance(file, CanonicalExtract):
+        folder /= CANONICAL_FOLDER
+    return folder / file.storage_name
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -181,6 +198,27 @@ def store(
     """
     name = display_name or os.path.basename(getattr(upload, "name", "") or "") or "upload"
     file = SubmissionFile(id=uuid.uuid4(), submission=submission, display_name=name[:255])
+    _seal(upload, file)
+    if commit:
+        try:
+            file.save(force_insert=True)
+        except BaseException:
+            discard(file)
+            raise
+    return file
+
+
+def store_extract(source: _Readable, submission: Submission, *, version: int) -> CanonicalExtract:
+    """Encrypt a serialised canonical extract (``submissions.extract.stored``, format
+    ``version``) into a new blob and return its unsaved ``CanonicalExtract``. The caller saves
+    the row in its own transaction, and calls ``discard`` if it does not."""
+    blob = CanonicalExtract(id=uuid.uuid4(), submission=submission, format_version=version)
+    _seal(source, blob)
+    return blob
+
+
+def _seal(upload: _Readable, file: Blob) -> None:
+    """Encrypt ``upload`` into ``file``'s blob and set its size, SHA-256 and wrapped key."""
     data_key = AESGCM.generate_key(bit_length=256)
     aead = AESGCM(data_key)
     header = _HEADER.pack(_MAGIC, _VERSION, CHUNK_SIZE, secrets.token_bytes(4))
@@ -227,19 +265,12 @@ def store(
     file.size = size
     file.sha256 = digest.hexdigest()
     file.wrapped_key = _wrap(data_key, file.id)
-    if commit:
-        try:
-            file.save(force_insert=True)
-        except BaseException:
-            discard(file)
-            raise
-    return file
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-def open_decrypted(file: SubmissionFile) -> Iterator[bytes]:
+def open_decrypted(file: Blob) -> Iterator[bytes]:
     """Yield a stored file's plaintext, chunk by chunk.
 
     Every chunk is authenticated before it is yielded, so what comes out is genuine; but a blob
@@ -285,7 +316,7 @@ def open_decrypted(file: SubmissionFile) -> Iterator[bytes]:
         raise TamperedFile("the content does not match the recorded SHA-256")
 
 
-def decrypt_to(file: SubmissionFile, path: Path) -> Path:
+def decrypt_to(file: Blob, path: Path) -> Path:
     """Decrypt a stored file to ``path`` (created 0600, must not exist). On any failure the
     partial output is removed, so nothing unauthenticated is ever left behind."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -302,12 +333,12 @@ def decrypt_to(file: SubmissionFile, path: Path) -> Path:
 # --- deleting --------------------------------------------------------------------------------
 
 
-def discard(file: SubmissionFile) -> None:
+def discard(file: Blob) -> None:
     """Remove a blob whose row was never saved (an upload that failed half way)."""
     blob_path(file).unlink(missing_ok=True)
 
 
-def delete(file: SubmissionFile) -> SubmissionFile:
+def delete(file: Blob) -> Blob:
     """Delete a stored file: remove its blob, forget its wrapped key and set ``deleted_at``.
     Idempotent: deleting a deleted file changes nothing."""
     blob_path(file).unlink(missing_ok=True)

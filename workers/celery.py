@@ -40,6 +40,12 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "task": "workers.purge_raw_files",
             "schedule": crontab(hour=2, minute=30),
         },
+        # Stored canonical extracts: superseded ones CANONICAL_RETENTION_DAYS after (those of
+        # submissions with errors or failed go with their raw files, in the task above).
+        "purge-canonical-extracts": {
+            "task": "workers.purge_canonical_extracts",
+            "schedule": crontab(hour=2, minute=45),
+        },
     }
 
 

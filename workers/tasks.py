@@ -27,7 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from indicators import services as indicator_services
-from submissions import services
+from submissions import services, storage
 from workers.lease import lease_kept
 from workers.models import WorkerHeartbeat
 
@@ -133,6 +133,10 @@ def compute_indicators(submission_id: str) -> str:
         logger.warning("Submission %s: indicators taken over by another worker; stopped",
                        submission_id)  # fmt: skip
         return "claim lost"
+    except storage.FileGone:
+        # Its stored extract (or raw files) went while the computation waited: final.
+        indicator_services.fail_indicators(submission, indicator_services.INDICATORS_FILES_GONE)
+        return "failed"
     except TRANSIENT:
         try:
             indicator_services.release_indicators(submission)
@@ -177,5 +181,15 @@ def reconcile_submissions() -> dict[str, int]:
 @shared_task(base=PipelineTask, name="workers.purge_raw_files", soft_time_limit=1500,
              time_limit=1800)  # fmt: skip
 def purge_raw_files() -> int:
-    """Beat, daily: delete raw files past their retention period (audited per submission)."""
+    """Beat, daily: delete raw files past their retention period (audited per submission),
+    and the stored extracts of submissions with errors or failed with them."""
     return services.purge_raw_files(timezone.now())
+
+
+@shared_task(base=PipelineTask, name="workers.purge_canonical_extracts", soft_time_limit=1500,
+             time_limit=1800)  # fmt: skip
+def purge_canonical_extracts() -> int:
+    """Beat, daily: delete stored canonical extracts at the end of their retention (superseded
+    CANONICAL_RETENTION_DAYS ago; see ``services.canonical_extracts_due``), audited per
+    submission. The LA's accepted submission's extract is kept while it is current."""
+    return services.purge_canonical_extracts(timezone.now())

@@ -38,6 +38,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Download or export"
     API_CALL = "api_call", "API call"
     FILE_DELETED = "file_deleted", "Raw file deleted"
+    CANONICAL_DELETED = "canonical_deleted", "Stored extract deleted"
     ACCESS_DENIED = "access_denied", "Access denied"
 
 

@@ -30,8 +30,8 @@ from datetime import date
 from typing import IO, Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity
 
