@@ -173,3 +173,12 @@ def test_orphaned_extract_blobs_are_removed_after_a_day(
 
     assert (orphan.exists(), fresh.exists()) == (False, True)
     assert _kept(live)
+
+
+def test_the_privacy_notice_states_the_retention_periods(client: Any, settings: Any) -> None:
+    page = client.get("/privacy/").content.decode()
+
+    assert (settings.RAW_FILE_RETENTION_DAYS, settings.CANONICAL_RETENTION_DAYS) == (30, 90)
+    assert "stored extract" in page
+    assert "deleted 90 days after it was replaced" in page
+    assert "deleted with its uploaded files, 30 days after that outcome" in page
