@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.access import Action, local_authorities_for
+from portal.forms import FilterForm
 from portal.models import LocalAuthority
 from submissions.models import ValidationFinding
 from submissions.safety import ALLOWED_EXTENSIONS
@@ -242,8 +243,17 @@ class ExplainQueryForm(forms.Form):
         self.fields["note"].label = f"Explain the queries of rule {code}"
 
 
-class FindingFilterForm(forms.Form):
-    """The report's filters (a GET form). Choices come from the submission's own findings."""
+class FindingFilterForm(FilterForm):
+    """The report's filters (a GET form). Choices come from the submission's own findings. A
+    child id is child data, so an export's audit trail records only that one was given."""
+
+    lookups: ClassVar[dict[str, str]] = {
+        "severity": "severity",
+        "rule": "code",
+        "file": "file",
+        "child_id": "child_id__icontains",
+    }
+    redacted: ClassVar[frozenset[str]] = frozenset({"child_id"})
 
     severity = forms.ChoiceField(
         label="Severity",
@@ -262,34 +272,11 @@ class FindingFilterForm(forms.Form):
         rule.choices = [("", "All rules"), *((c, c) for c in codes)]
         file.choices = [("", "All files"), *((f, f) for f in files)]
 
-    def filter(self, findings: QuerySet[ValidationFinding]) -> QuerySet[ValidationFinding]:
-        """``findings`` narrowed by the filters that are valid (a bad one is shown as an error
-        and ignored; the others still apply)."""
-        self.is_valid()
-        data = self.cleaned_data
-        if data.get("severity"):
-            findings = findings.filter(severity=data["severity"])
-        if data.get("rule"):
-            findings = findings.filter(code=data["rule"])
-        if data.get("file"):
-            findings = findings.filter(file=data["file"])
-        if data.get("child_id"):
-            findings = findings.filter(child_id__icontains=data["child_id"])
-        return findings
 
-    @property
-    def audit_details(self) -> dict[str, str]:
-        """The filters in use, for the audit trail of an export. A child id is child data, so
-        the trail records only that one was given."""
-        self.is_valid()
-        used = {name: str(value) for name, value in self.cleaned_data.items() if value}
-        if "child_id" in used:
-            used["child_id"] = "given"
-        return used
-
-
-class HistoryFilterForm(forms.Form):
+class HistoryFilterForm(FilterForm):
     """Narrow the submission history to one LA (shown only to users who see several)."""
+
+    lookups: ClassVar[dict[str, str]] = {"la": "local_authority"}
 
     la = forms.ModelChoiceField(
         label="Local authority",

@@ -3,17 +3,17 @@ and the service it feeds can never disagree about what a role needs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from portal.access_admin.services import validate_new_email, validate_scope
+from portal.forms import FilterForm
 from portal.models import (
     AuditAction,
-    AuditEvent,
     AuditOutcome,
     Invitation,
     LocalAuthority,
@@ -29,6 +29,8 @@ __all__ = [
     "InviteForm",
     "UserSearchForm",
 ]
+
+_M = TypeVar("_M", bound=Model)
 
 DATE_HINT = "For example, 27/3/2026"
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -203,21 +205,31 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
-class UserSearchForm(forms.Form):
+class UserSearchForm(FilterForm):
     """The search box on the users list."""
 
     q = forms.CharField(label="Search by name or email address", required=False, max_length=254)
 
-    def filter(self, users: QuerySet[User]) -> QuerySet[User]:
-        """``users`` narrowed to those whose name or email contains the search text."""
-        text = self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+    def filter(self, queryset: QuerySet[_M]) -> QuerySet[_M]:
+        """Users whose name or email contains the search text (one box, two fields)."""
+        text = self.cleaned_data.get("q", "") if self.is_valid() else ""
         if not text:
-            return users
-        return users.filter(Q(email__icontains=text) | Q(full_name__icontains=text))
+            return queryset
+        return queryset.filter(Q(email__icontains=text) | Q(full_name__icontains=text))
 
 
-class AuditFilterForm(forms.Form):
-    """Filters for the audit trail page and its CSV export (submitted with GET)."""
+class AuditFilterForm(FilterForm):
+    """Filters for the audit trail page and its CSV export (submitted with GET). Dates are
+    whole days, UK time."""
+
+    lookups: ClassVar[dict[str, str]] = {
+        "action": "action",
+        "actor": "actor_email__icontains",
+        "organisation": "organisation__iexact",
+        "outcome": "outcome",
+        "date_from": "occurred_at__date__gte",
+        "date_to": "occurred_at__date__lte",
+    }
 
     action = forms.ChoiceField(
         label="Event", choices=[("", "All events"), *AuditAction.choices], required=False
@@ -253,20 +265,3 @@ class AuditFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end date must be the same as or after the start date")
         return cleaned
-
-    def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-        """``events`` narrowed by the valid filters. Dates are whole days, UK time."""
-        data = self.cleaned_data
-        if data.get("action"):
-            events = events.filter(action=data["action"])
-        if data.get("actor"):
-            events = events.filter(actor_email__icontains=data["actor"].strip())
-        if data.get("organisation"):
-            events = events.filter(organisation__iexact=data["organisation"].strip())
-        if data.get("outcome"):
-            events = events.filter(outcome=data["outcome"])
-        if data.get("date_from"):
-            events = events.filter(occurred_at__date__gte=data["date_from"])
-        if data.get("date_to"):
-            events = events.filter(occurred_at__date__lte=data["date_to"])
-        return events

@@ -351,7 +351,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         request=request,
         object_type="audit_trail",
         rows=events.count(),
-        filters={k: str(v) for k, v in form.cleaned_data.items() if v},
+        filters=form.audit_details,
     )
     filename = f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.csv"
     return csv_download(filename, csv_lines(CSV_COLUMNS, _csv_rows(events)))
