@@ -4,7 +4,7 @@
 12-month period of the extract; ``compute_breakdowns`` the same values by age band, sex,
 ethnicity group and disability for the indicators whose registry entry has ``breakdowns``.
 No Django, no clock: the extract date (``as_of``, C1) and coverage start (C0) are arguments.
-The binding definitions are ``shared/docs/indicators.md``; this docstring records how the
+The binding definitions are ``docs/indicators.md``; this docstring records how the
 ambiguous points are read.
 
 Periods. P = [S, E] is the 12 whole calendar months ending with E's month: S = E - 12 months

@@ -1,7 +1,7 @@
 """The indicator registry: what every timely indicator is, for pages, exports and calculators.
 
 Plain data, no Django: one frozen ``Indicator`` per id, in display order, in ``REGISTRY``. The
-definitions are the binding ones of ``shared/docs/indicators.md``; where that document leaves a
+definitions are the binding ones of ``docs/indicators.md``; where that document leaves a
 choice open, the choice is stated here (and in ``indicators.calculators``) so the indicator
 page can show it.
 

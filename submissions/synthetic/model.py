@@ -17,7 +17,7 @@ after a gap. The only Python loop runs over the referral *ordinal* (1st, 2nd, ..
 ``_MAX_REFERRALS``), because a referral's date depends on when the previous one closed;
 every step inside is vectorised over all children.
 
-Calibration targets (England, DfE published statistics in shared/data/public):
+Calibration targets (England, DfE published statistics in dashboards/published_data/):
 re-referrals within 12 months 22.6% of referrals (c1, 2025); referrals 520 per 10,000
 children a year (c1: 632,830 / 12.18M); assessed not in need 30.8% of referrals (c1);
 second or subsequent CPPs 24.5% of CPP starts (d3); CPPs open 2+ years 2.3% of open plans

@@ -1,4 +1,4 @@
-"""A literal, slow reading of shared/docs/indicators.md, to check the vectorised calculators.
+"""A literal, slow reading of docs/indicators.md, to check the vectorised calculators.
 
 Written independently of ``indicators.calculators``: plain Python over records, one period
 at a time, dates as ``datetime.date``. Only numerators and denominators of the periods the

@@ -25,8 +25,8 @@ from tests.readers.factories import (
     write,
 )
 
-# Every CIN census sample in shared/data/samples (CIN_la_issues_2887Q.xml is byte-identical
-# to CIN_Census_2021.xml and is left out).
+# Every upstream CIN census sample (see data/PROVENANCE.md; CIN_la_issues_2887Q.xml is
+# byte-identical to CIN_Census_2021.xml and is left out).
 SAMPLES = [
     "BAR_cin_2022.xml", "CIN2rows.xml", "CIN_Census_2021.xml", "CIN_Census_2024.xml",
     "CIN_Census_2026.xml", "CIN_header_issues_100.xml", "fake_CIN_data.xml.gz",

@@ -1,9 +1,10 @@
 """DfE CSC API JSON payload → canonical tables (child, referral, assessment, cin_plan,
 s47_enquiry, cp_plan, cla_episode).
 
-Accepted shapes (``shared/data/specs/dfe-csc-api/``): the request body the D2I pipeline posts,
-a JSON array of child records; a single child record (the spec's sample file); and the
-documentation's wrapper ``{"la_code": 123, "Children": [...]}``, whose ``la_code`` is used.
+Accepted shapes (the DfE CSC API spec, ``data-to-insight/dfe-csc-api-data-flows`` @
+``41e6f19``): the request body the D2I pipeline posts, a JSON array of child records; a single
+child record (the spec's sample file); and the documentation's wrapper
+``{"la_code": 123, "Children": [...]}``, whose ``la_code`` is used.
 
 Memory: an array is streamed one record at a time with the standard library's
 ``JSONDecoder.raw_decode``, so a 200 MB payload never becomes one 2 GB Python object. An

@@ -1,7 +1,7 @@
 """Code lists and the bank-holiday calendar the rules check against.
 
-Sources (copied from the files in ``shared/data/specs/``, which are themselves byte-for-byte
-copies of the DfE/liia-tools specifications):
+Sources (copied from the DfE/liia-tools specifications; the XSD is in ``extract/specs/``, see
+its ``PROVENANCE.md``):
 
 - CIN census: ``cin-census/CIN_schema_2024.xsd`` (the ``xs:enumeration`` lists of
   ``ethnicitytype``, ``referralsourcetype``, ``primaryneedcodetype``, ``reasonforclosuretype``,

@@ -9,7 +9,8 @@ a mapping ``{"table": mask}`` / ``{"table.field": mask}`` when it flags several 
 ``.field`` form says which field to point the user at; otherwise the rule's first field that
 the table has).
 
-Collection years follow the DfE validators' design (see ``shared/research/peers.md`` §1.1):
+Collection years follow the DfE validators' design (``data-to-insight/csc-validator-be-903``
+and ``csc-validator-be-cin``):
 each year starts from the previous year's rule set, then adds, replaces (same code registered
 again with ``year=``) or removes (:meth:`RuleRegistry.remove`) rules.
 
@@ -252,7 +253,7 @@ def _findings(rule: Rule, result: RuleResult, ctx: RuleContext) -> list[Finding]
 class RuleContext:
     """What every rule sees: the extract, its period, and look-ups shared between rules.
 
-    The period is [C0, C1] of ``shared/docs/indicators.md``: ``period_end`` is the extract's
+    The period is [C0, C1] of ``docs/indicators.md``: ``period_end`` is the extract's
     as-of date (today when unknown: nothing can have happened later), ``period_start`` its
     coverage start (None when unknown; rules that need it then check nothing). For a CIN
     census this is the census year, 1 April to the ReferenceDate, as in the DfE rules.
