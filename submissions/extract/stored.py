@@ -7,16 +7,16 @@ a definition changes and the drill-down read them long after the raw files are p
 The blob is an uncompressed zip (the members compress themselves)::
 
     manifest.json          version, la_code, as_of, coverage_start, formats, unreadable,
-                           each table's row count and [column, dtype] pairs, the readers'
-                           findings
+                           each table's row count and [column, dtype] pairs
     tables/<table>.parquet one per canonical table (zstd), source columns included
 
 ``load(dump(extract))`` gives back the same tables, column for column and dtype for dtype
 (``string``, ``datetime64[ns]``, ``boolean``, ``Int64``, with their NA), the same index, and
-the same metadata and readers' findings, so validating the loaded extract finds what the check
-found. The ``_file`` and ``_location`` columns are kept: the drill-down points at rows with
-them. The manifest is written last but read first; a blob of another version is refused
-(``UnknownVersion``) rather than half understood.
+the same metadata. The ``_file`` and ``_location`` columns are kept: the drill-down points at
+rows with them. The readers' findings are not stored (``findings`` comes back empty): they
+are the check's report, saved on its own (capped per rule), and a file a reader choked on can
+produce a million of them. The manifest is written last but read first; a blob of another
+version is refused (``UnknownVersion``) rather than half understood.
 
 Pure: no Django. The caller encrypts what ``dump`` writes and decrypts what ``load`` reads.
 """
@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity
+from submissions.extract.canonical import TABLES, Extract, Format
 
 __all__ = ["VERSION", "UnknownVersion", "dump", "dumps", "load", "loads"]
 
@@ -53,18 +53,6 @@ def _iso(day: date | None) -> str | None:
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _finding(data: dict[str, str]) -> Finding:
-    return Finding(
-        code=data["code"],
-        severity=Severity(data["severity"]),
-        message=data["message"],
-        file=data["file"],
-        location=data["location"],
-        child_id=data["child_id"],
-        field=data["field"],
-    )
 
 
 def dump(extract: Extract, target: IO[bytes]) -> None:
@@ -94,7 +82,6 @@ def dump(extract: Extract, target: IO[bytes]) -> None:
             "formats": [str(f) for f in extract.formats],
             "unreadable": extract.unreadable,
             "tables": tables,
-            "findings": [f.as_dict() for f in extract.findings],
         }
         archive.writestr(_MANIFEST, json.dumps(manifest))
 
@@ -118,7 +105,8 @@ def _table(archive: zipfile.ZipFile, name: str, described: dict[str, Any]) -> pd
 
 
 def load(source: IO[bytes]) -> Extract:
-    """Read an extract that ``dump`` wrote, from a seekable binary stream."""
+    """Read an extract that ``dump`` wrote, from a seekable binary stream (with no
+    findings: see the module docstring)."""
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
@@ -138,7 +126,6 @@ def load(source: IO[bytes]) -> Extract:
         raise UnknownVersion(f"stored extract lacks tables {sorted(missing)}")
     return Extract(
         tables=tables,
-        findings=[_finding(f) for f in manifest["findings"]],
         formats=[Format(f) for f in manifest["formats"]],
         la_code=manifest["la_code"],
         as_of=_day(manifest["as_of"]),
