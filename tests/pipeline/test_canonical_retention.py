@@ -182,3 +182,13 @@ def test_the_privacy_notice_states_the_retention_periods(client: Any, settings: 
     assert "stored extract" in page
     assert "deleted 90 days after it was replaced" in page
     assert "deleted with its uploaded files, 30 days after that outcome" in page
+
+
+def test_the_purge_is_on_the_beat_schedule_on_the_housekeeping_queue(settings: Any) -> None:
+    from workers.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "workers.purge_canonical_extracts" in tasks
+    assert settings.CELERY_TASK_ROUTES["workers.purge_canonical_extracts"] == {
+        "queue": "housekeeping"
+    }

@@ -216,3 +216,28 @@ def test_recompute_fails_loudly_when_nothing_is_left_to_read(barnsley: Any, lead
 def test_recompute_refuses_an_unknown_la(reference_data: None) -> None:
     with pytest.raises(CommandError, match="999"):
         call_command("recompute_indicators", "--la", "999")
+
+
+def test_a_computation_whose_extract_went_meanwhile_fails_as_files_gone(
+    barnsley: Any, lead: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers import tasks
+
+    submission = _checked(upload_samples(lead, barnsley))
+    submission = services.accept(set_checked(submission, Status.READY), lead)
+    claim = indicator_services.claim_indicators
+
+    def claim_then_purge(*args: Any) -> Submission | None:
+        claimed = claim(*args)
+        # Between the claim and the read, the extract and the raw files are deleted.
+        storage.delete(CanonicalExtract.objects.get(submission=submission))
+        for file in submission.files.all():
+            storage.delete(file)
+        return claimed
+
+    monkeypatch.setattr(indicator_services, "claim_indicators", claim_then_purge)
+
+    assert tasks.compute_indicators(str(submission.pk)) == "failed"
+
+    submission.refresh_from_db()
+    assert submission.indicators_failure_reason == indicator_services.INDICATORS_FILES_GONE
