@@ -514,8 +514,9 @@ def _replace_extract(submission: Submission, blob: CanonicalExtract) -> None:
     once the transaction commits."""
     earlier = CanonicalExtract.objects.filter(submission=submission).first()
     if earlier is not None:
+        path = storage.blob_path(earlier)  # before delete(), which clears the id
         earlier.delete()
-        transaction.on_commit(partial(storage.discard, earlier))
+        transaction.on_commit(partial(path.unlink, missing_ok=True))
     blob.save(force_insert=True)
 
 

@@ -241,3 +241,19 @@ def test_a_computation_whose_extract_went_meanwhile_fails_as_files_gone(
 
     submission.refresh_from_db()
     assert submission.indicators_failure_reason == indicator_services.INDICATORS_FILES_GONE
+
+
+def test_a_second_check_replaces_the_stored_extract(
+    barnsley: Any, lead: Any, upload_dir: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Not reachable through claim (a checked submission is never claimed again), but if a
+    # check ever ran twice, one extract would remain: the newer.
+    submission = _checked(upload_samples(lead, barnsley))
+    first = CanonicalExtract.objects.get(submission=submission)
+    Submission.objects.filter(pk=submission.pk).update(status=Status.RECEIVED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _checked(submission)
+
+    assert CanonicalExtract.objects.get(submission=submission).pk != first.pk
+    assert len(_canonical_blobs(upload_dir)) == 1
