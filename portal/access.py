@@ -135,9 +135,7 @@ def _grants(principal: Principal) -> list[_Grant]:
     return cache
 
 
-def local_authorities_for(
-    user: Principal, action: Action
-) -> models.QuerySet[LocalAuthority]:
+def local_authorities_for(user: Principal, action: Action) -> models.QuerySet[LocalAuthority]:
     """The local authorities whose data ``user`` (a person or an API client) may ``action``."""
     la_ids: set[int] = set()
     region_ids: set[int] = set()
@@ -163,9 +161,7 @@ def local_authorities_for(
     )
 
 
-def can(
-    user: Principal, action: Action, la: LocalAuthority | None = None
-) -> bool:
+def can(user: Principal, action: Action, la: LocalAuthority | None = None) -> bool:
     """May ``user`` do ``action`` (to ``la``'s data, for organisation-scoped actions)?"""
     if la is None:
         return any(action in grant.actions for grant in _grants(user))

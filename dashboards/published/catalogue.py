@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 from dashboards.models import NeighbourAggregation, PeriodType, SuppressionCode, Unit
 
@@ -923,27 +922,6 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
 #: Every indicator this service loads, in page order.
 INDICATORS: tuple[IndicatorSpec, ...] = _build_indicators()
 SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
-
-
-def key_for_published_series(file: str, column: str, row_filter: str | None = None) -> str | None:
-    """The key of the indicator loaded from ``file``'s ``column`` (value or numerator).
-
-    Lets the timely indicator registry (``indicators.registry.PublishedSeries``) find the
-    published figure it sits beside. ``row_filter`` is the registry's ``column = "value"`` text.
-    """
-    wanted: dict[str, str] = {}
-    if row_filter:
-        name, _, value = row_filter.partition("=")
-        wanted[name.strip()] = value.strip().strip('"')
-    for spec in INDICATORS:
-        columns = {spec.value_column, spec.numerator_column}
-        if (
-            Path(file).match(spec.source.pattern)
-            and column in columns
-            and all(spec.filters.get(name) == value for name, value in wanted.items())
-        ):
-            return spec.key
-    return None
 
 
 def reference_date(period_type: str, end_year: int) -> datetime.date:

@@ -29,7 +29,6 @@ from dashboards.published.catalogue import (
     SUPPRESSION_CODES,
     Compute,
     SourceFormat,
-    key_for_published_series,
 )
 from dashboards.published.loader import DATA_DIR, PublishedDataError, load_published_data
 from indicators.registry import REGISTRY
@@ -329,14 +328,10 @@ def test_dfe_rows_are_unique_and_within_the_68() -> None:
 
 
 def test_every_timely_indicators_published_series_has_a_key() -> None:
-    # The registry names its published key (indicators.registry.PublishedSeries); the
-    # file-name lookup below is no longer used by it.
+    # The registry names its published key (indicators.registry.PublishedSeries).
     for indicator in REGISTRY.values():
         if indicator.published is not None:
             assert indicator.published.key in SPECS, indicator.id
-    assert key_for_published_series("b1_children_in_need_2013_to_2025.csv", "At31_episodes") == (
-        "cin_rate"
-    )
 
 
 def test_coverage_document_names_every_indicator() -> None:
