@@ -42,7 +42,7 @@ import struct
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -85,6 +85,8 @@ CANONICAL_FOLDER = "canonical"
 
 #: A stored, encrypted blob: an uploaded file, or a submission's canonical extract.
 Blob = SubmissionFile | CanonicalExtract
+#: A stored upload or extract, whichever the caller passed (``delete`` returns the same type).
+B = TypeVar("B", SubmissionFile, CanonicalExtract)
 
 
 class TamperedFile(Exception):
@@ -338,7 +340,7 @@ def discard(file: Blob) -> None:
     blob_path(file).unlink(missing_ok=True)
 
 
-def delete(file: Blob) -> Blob:
+def delete(file: B) -> B:
     """Delete a stored file: remove its blob, forget its wrapped key and set ``deleted_at``.
     Idempotent: deleting a deleted file changes nothing."""
     blob_path(file).unlink(missing_ok=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from django.http import HttpResponse, StreamingHttpResponse
@@ -49,7 +51,11 @@ def test_csv_downloads_streamed_and_whole_are_the_same_file() -> None:
 
     assert isinstance(streamed, StreamingHttpResponse)
     assert isinstance(whole, HttpResponse)
-    assert b"".join(streamed.streaming_content) == whole.content == "\ufeffh\r\n1\r\n".encode()
+    assert (
+        b"".join(cast(Iterator[bytes], streamed.streaming_content))
+        == whole.content
+        == "\ufeffh\r\n1\r\n".encode()
+    )
     for response, name in ((streamed, "a.csv"), (whole, "b.csv")):
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == f'attachment; filename="{name}"'

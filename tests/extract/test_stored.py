@@ -77,7 +77,7 @@ def test_missing_values_and_empty_tables_round_trip() -> None:
             pd.DataFrame(
                 {
                     "child_id": pd.array(["C1", pd.NA, "C3"], dtype="string"),
-                    "date_of_birth": pd.to_datetime(["2010-01-02", None, "2015-06-30"]),
+                    "date_of_birth": pd.to_datetime(pd.Series(["2010-01-02", None, "2015-06-30"])),
                     "sex": pd.array([pd.NA, pd.NA, pd.NA], dtype="string"),  # all missing
                     "ethnicity": pd.array(["WBRI", "", pd.NA], dtype="string"),
                     "disability": pd.array([True, pd.NA, False], dtype="boolean"),

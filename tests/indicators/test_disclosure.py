@@ -147,16 +147,16 @@ def test_no_suppressed_count_can_be_derived_from_the_total(
     total = total_of(rows, counts)
     shown, shown_total = disclose_table(rows, total)
 
-    for row in [*shown, shown_total]:
-        assert row is not None
-        for number in (row.numerator, row.denominator):
+    for cell in [*shown, shown_total]:
+        assert cell is not None
+        for number in (cell.numerator, cell.denominator):
             assert not (isinstance(number, int) and 1 <= number <= 4), "a small count is shown"
-        if row.suppressed:
-            assert row.value == SUPPRESSED
+        if cell.suppressed:
+            assert cell.value == SUPPRESSED
     assert shown_total is not None
     if shown_total.suppressed:
         return  # the rows add up to an unknown: nothing hidden is bounded from above
-    hidden = [rows[n] for n, row in enumerate(shown) if row.suppressed]
+    hidden = [rows[n] for n, cell in enumerate(shown) if cell.suppressed]
     numerators = (total.numerator or 0) - sum(
         r.numerator or 0 for r, s in zip(rows, shown, strict=True) if not s.suppressed
     )
