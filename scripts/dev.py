@@ -78,7 +78,9 @@ def manage(*args: str, environment: dict[str, str]) -> None:
 def demo_environment() -> dict[str, str]:
     """The demo: the embedded default (SQLite, local-memory cache, filesystem broker) with
     DEBUG off, so people see the service's own error pages, never Django's debug pages."""
-    return env(DEMO="true", PORT=os.environ.get("PORT", "8000"))
+    port = os.environ.get("PORT", "8000")
+    # Links in the demo's emails point at the port it serves on.
+    return env(DEMO="true", PORT=port, SERVICE_BASE_URL=f"http://127.0.0.1:{port}")
 
 
 def serve(args: list[str]) -> None:
