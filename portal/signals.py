@@ -41,15 +41,36 @@ def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         record(AuditAction.SIGN_OUT, request=request, actor=user)
 
 
-@receiver(mfa_signals.authenticator_added)
-def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    record(
-        AuditAction.MFA_ADDED,
-        request=request,
-        actor=user,
-        obj=authenticator,
-        type=authenticator.type,
-    )
+def _authenticator_event(action: AuditAction) -> Any:
+    """A receiver recording ``action`` on the authenticator the signal names."""
+
+    def receive(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+        record(action, request=request, actor=user, obj=authenticator, type=authenticator.type)
+
+    return receive
+
+
+def _account_event(action: AuditAction) -> Any:
+    """A receiver recording ``action`` by the signal's user (password changes)."""
+
+    def receive(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+        record(action, request=request, actor=user)
+
+    return receive
+
+
+# Kept referenced here: signals hold their receivers weakly.
+_mfa_added = receiver(mfa_signals.authenticator_added)(_authenticator_event(AuditAction.MFA_ADDED))
+_mfa_reset = receiver(mfa_signals.authenticator_reset)(
+    _authenticator_event(AuditAction.MFA_RECOVERY_CODES_RESET)
+)
+_password_changed = receiver(account_signals.password_changed)(
+    _account_event(AuditAction.PASSWORD_CHANGED)
+)
+_password_reset = receiver(account_signals.password_reset)(
+    _account_event(AuditAction.PASSWORD_RESET)
+)
+_password_set = receiver(account_signals.password_set)(_account_event(AuditAction.PASSWORD_SET))
 
 
 @receiver(mfa_signals.authenticator_removed)
@@ -65,17 +86,6 @@ def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwa
     )
 
 
-@receiver(mfa_signals.authenticator_reset)
-def _mfa_reset(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
-    record(
-        AuditAction.MFA_RECOVERY_CODES_RESET,
-        request=request,
-        actor=user,
-        obj=authenticator,
-        type=authenticator.type,
-    )
-
-
 @receiver(mfa_signals.authentication_failed)
 def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(
@@ -85,21 +95,6 @@ def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         outcome=AuditOutcome.FAILURE,
         step="mfa",
     )
-
-
-@receiver(account_signals.password_changed)
-def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(AuditAction.PASSWORD_CHANGED, request=request, actor=user)
-
-
-@receiver(account_signals.password_reset)
-def _password_reset(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(AuditAction.PASSWORD_RESET, request=request, actor=user)
-
-
-@receiver(account_signals.password_set)
-def _password_set(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(AuditAction.PASSWORD_SET, request=request, actor=user)
 
 
 @receiver(account_signals.email_added)
