@@ -244,7 +244,9 @@ def _organisation_of(queryset: OrgScopedQuerySet[Any], lookup: dict[str, Any]) -
 View = Callable[..., HttpResponseBase]
 
 
-def requires(action: Action, *, per_object: bool = False) -> Callable[[View], View]:
+def requires(
+    action: Action, *, per_object: bool = False, conceal: bool = False
+) -> Callable[[View], View]:
     """Declare that a view needs ``action``, and guard it.
 
     A user none of whose roles allows ``action`` for any organisation gets 403 before the
@@ -255,6 +257,10 @@ def requires(action: Action, *, per_object: bool = False) -> Callable[[View], Vi
     is written to the audit trail here: failed authorisation is a security event, and this
     is the one place all of them pass through. The declared action is kept on the view as
     ``required_action`` for the permission-matrix test.
+
+    ``conceal=True`` turns every 403 into a 404: for pages whose very offer must not reach
+    those who cannot act (the drill-down to child records, for DfE roles), so a refused
+    person is told nothing more than that there is no such page.
     """
 
     def decorator(view: View) -> View:
@@ -267,11 +273,14 @@ def requires(action: Action, *, per_object: bool = False) -> Callable[[View], Vi
             except AuditedRefusal:
                 raise
             except (PermissionDenied, Http404) as refusal:
+                if conceal and isinstance(refusal, PermissionDenied):
+                    refusal = OutOfScope(getattr(refusal, "organisation", ""))
                 _audit_refusal(request, action, refusal)
-                raise
+                raise refusal from None
 
         wrapped.required_action = action  # type: ignore[attr-defined]
         wrapped.per_object = per_object  # type: ignore[attr-defined]
+        wrapped.conceal = conceal  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -161,16 +161,18 @@ def _declared_expectations(view: Any, persona: str) -> set[int]:
     derived from the role table: a view that is not per object answers anyone whose role
     holds the action anywhere, 403 otherwise; a view of one of Barnsley's objects answers
     those who may act on Barnsley, 403 to those who can see Barnsley but not act, and 404 to
-    everyone else (the object's existence is not revealed). 405 is always possible: a
+    everyone else (the object's existence is not revealed); a view that ``conceal``s answers
+404 wherever it would answer 403. 405 is always possible: a
     POST-only action refuses a GET before anything else happens."""
     role, covers_barnsley = PERSONAS[persona]
     actions = ROLE_ACTIONS[role]
+    refused = {404, 405} if view.conceal else {403, 405}
     if not view.per_object:
-        return ALLOWED if view.required_action in actions else {403, 405}
+        return ALLOWED if view.required_action in actions else refused
     if covers_barnsley and view.required_action in actions:
         return ALLOWED
     if covers_barnsley and actions & VISIBILITY_ACTIONS:
-        return {403, 405}
+        return refused
     return {404, 405}
 
 
