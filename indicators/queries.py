@@ -21,31 +21,34 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from indicators.disclosure import Disclosed, Hidden, Suppression, disclose, disclose_table
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from portal.access import Action, OutOfScope, can, local_authorities_for
 from portal.models import LocalAuthority
+from submissions.models import Submission
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from portal.models import User
-    from submissions.models import Submission
 
 __all__ = [
     "BreakdownRow",
     "BreakdownTable",
     "Point",
+    "PortfolioLine",
     "PortfolioRow",
     "Series",
     "breakdowns",
+    "month_end_on_or_before",
     "portfolio",
+    "portfolio_lines",
     "sees_unsuppressed",
     "series_for_la",
 ]
@@ -136,6 +139,12 @@ def _point(value: IndicatorValue, unsuppressed: bool) -> Point:
     )
 
 
+_POINT_FIELDS = (
+    "local_authority_id", "indicator_id", "period_start", "period_end", "numerator",
+    "denominator", "value", "status", "note",
+)  # fmt: skip
+
+
 def _values(las: Iterable[LocalAuthority] | QuerySet[LocalAuthority]) -> QuerySet[IndicatorValue]:
     return IndicatorValue.objects.filter(local_authority__in=las).select_related("submission")
 
@@ -172,36 +181,104 @@ def _year_before(month_end: date) -> date:
     return date(year, month_end.month, calendar.monthrange(year, month_end.month)[1])
 
 
+def month_end_on_or_before(day: date) -> date:
+    """The last month end on or before ``day``: the latest period end an extract taken on
+    ``day`` reports (``indicators.calculators`` reports no period ending after the as-of
+    date)."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    if day.day == last:
+        return day
+    previous = date(day.year, day.month, 1) - timedelta(days=1)
+    return previous
+
+
+def _sources(las: Iterable[LocalAuthority]) -> dict[int, Submission]:
+    """Each LA's submission its stored figures come from (as ``submissions.services.
+    figures_source`` says: the one stamped last), in one query."""
+    sources: dict[int, Submission] = {}
+    stamped = Submission.objects.filter(
+        local_authority__in=las, indicators_computed_at__isnull=False
+    ).order_by("local_authority_id", "-indicators_computed_at")
+    for submission in stamped.defer("row_counts", "failure_reason", "indicators_failure_reason"):
+        sources.setdefault(submission.local_authority_id, submission)
+    return sources
+
+
 def portfolio(
-    user: User | AnonymousUser, indicator_id: str, period_end: date | None = None
+    user: User | AnonymousUser,
+    indicator_id: str,
+    period_end: date | None = None,
+    *,
+    region_code: str | None = None,
 ) -> list[PortfolioRow]:
     """Every LA whose dashboard ``user`` may see (a Case Lead's assigned LAs, a RISL's region,
     an analyst's all), alphabetically (a learning tool, not a league table), with its value of
     ``indicator_id`` for the period ending ``period_end`` (default: the LA's latest period)
-    and 12 months before. LAs without figures are listed with None."""
-    las = list(local_authorities_for(user, Action.VIEW_DASHBOARD).order_by("name", "code"))
+    and 12 months before. LAs without figures are listed with None. ``region_code`` keeps the
+    LAs of one region (London's sub-regions count as London)."""
+    return [
+        PortfolioRow(line.local_authority, *line.figures[indicator_id], line.submission)
+        for line in portfolio_lines(user, (indicator_id,), period_end, region_code=region_code)
+    ]
+
+
+@dataclass(frozen=True)
+class PortfolioLine:
+    """One LA of a portfolio with several indicators: for each, its latest point and the point
+    12 months before (None where there is none)."""
+
+    local_authority: LocalAuthority
+    submission: Submission | None
+    figures: dict[str, tuple[Point | None, Point | None]]
+
+
+def portfolio_lines(
+    user: User | AnonymousUser,
+    indicator_ids: Iterable[str],
+    period_end: date | None = None,
+    *,
+    region_code: str | None = None,
+) -> list[PortfolioLine]:
+    """``portfolio`` for several indicators at once, in three queries whatever the number of
+    LAs: the LAs in scope, the submissions their figures come from, and the values of the
+    (at most two per LA) periods shown."""
+    ids = tuple(indicator_ids)
+    scope = local_authorities_for(user, Action.VIEW_DASHBOARD)
+    if region_code:
+        scope = scope.filter(Q(region__code=region_code) | Q(sub_region__code=region_code))
+    las = list(scope.select_related("region").order_by("name", "code"))
     child_level = set(
         local_authorities_for(user, Action.VIEW_CHILD_LEVEL).values_list("pk", flat=True)
     )
-    stored: dict[int, dict[date, IndicatorValue]] = {}
-    for value in _values(las).filter(indicator_id=indicator_id):
-        stored.setdefault(value.local_authority_id, {})[value.period_end] = value
-    rows = []
+    sources = _sources(las)
+    wanted: dict[int, tuple[date, date]] = {}
     for la in las:
-        values = stored.get(la.pk, {})
-        end = period_end if period_end is not None else max(values, default=None)
-        latest = values.get(end) if end is not None else None
-        before = values.get(_year_before(end)) if end is not None else None
+        source = sources.get(la.pk)
+        if source is not None:
+            end = period_end or month_end_on_or_before(source.as_of)
+            wanted[la.pk] = (end, _year_before(end))
+    dates = {day for pair in wanted.values() for day in pair}
+    stored: dict[tuple[int, str, date], IndicatorValue] = {}
+    if wanted:
+        values = IndicatorValue.objects.filter(
+            submission__in=[sources[pk] for pk in wanted],
+            indicator_id__in=ids,
+            period_end__in=dates,
+        ).only(*_POINT_FIELDS)
+        for value in values:
+            stored[(value.local_authority_id, value.indicator_id, value.period_end)] = value
+    lines = []
+    for la in las:
         unsuppressed = la.pk in child_level
-        rows.append(
-            PortfolioRow(
-                local_authority=la,
-                latest=_point(latest, unsuppressed) if latest else None,
-                year_before=_point(before, unsuppressed) if before else None,
-                submission=next(iter(values.values())).submission if values else None,
-            )
-        )
-    return rows
+        figures: dict[str, tuple[Point | None, Point | None]] = {}
+        for key in ids:
+            pair: list[Point | None] = []
+            for day in wanted.get(la.pk, ()):
+                value = stored.get((la.pk, key, day))
+                pair.append(_point(value, unsuppressed) if value is not None else None)
+            figures[key] = (pair[0], pair[1]) if pair else (None, None)
+        lines.append(PortfolioLine(la, sources.get(la.pk), figures))
+    return lines
 
 
 def breakdowns(

@@ -12,6 +12,7 @@ def service(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     return {
         "can_view_submissions": can(user, Action.VIEW_REPORT) if user is not None else False,
+        "can_view_timely": can(user, Action.VIEW_DASHBOARD) if user is not None else False,
         "service_name": settings.SERVICE_NAME,
         "service_phase": "Alpha",
         "can_manage_access": can_manage_access(request.user) if hasattr(request, "user") else False,

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.access import OrgScopedQuerySet
+from submissions.extract.canonical import FORMAT_LABELS
 
 
 class SubmissionQuerySet(OrgScopedQuerySet["Submission"]):
@@ -119,6 +120,11 @@ class Submission(models.Model):
     @property
     def is_checked(self) -> bool:
         return self.status in self.CHECKED
+
+    @property
+    def format_labels(self) -> list[str]:
+        """The formats sent, in words ("CIN census XML", "SSDA903 CSV")."""
+        return [FORMAT_LABELS.get(code, code) for code in self.formats]
 
     @property
     def indicators_pending(self) -> bool:

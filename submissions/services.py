@@ -57,7 +57,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -82,6 +82,7 @@ __all__ = [
     "ClaimLost",
     "Figures",
     "NotAllowed",
+    "Quality",
     "Requeue",
     "accept",
     "claim",
@@ -97,6 +98,7 @@ __all__ = [
     "load_extract",
     "purge_canonical_extracts",
     "purge_raw_files",
+    "quality_summary",
     "release",
     "renew_lease",
     "requeue_stuck",
@@ -656,6 +658,43 @@ def explain_query(
             code=code,
         )
     return explanation
+
+
+# --- data quality of a submission, for the pages that show its figures ---------------------------
+
+
+@dataclass(frozen=True)
+class Quality:
+    """What a submission's check found, in counts (no child data: DfE roles see it too).
+
+    ``unexplained_queries`` are the queries of rules the LA has not explained (a note on the
+    validation report says why a query is right)."""
+
+    errors: int
+    queries: int
+    query_rules: int
+    unexplained_queries: int
+    unexplained_rules: int
+
+
+def quality_summary(submission: Submission) -> Quality:
+    """Counts of ``submission``'s findings: errors, queries, and queries not yet explained.
+    Two queries."""
+    per_rule = dict(
+        submission.findings.filter(severity=ValidationFinding.Severity.QUERY)
+        .values("code")
+        .annotate(count=Count("pk"))
+        .values_list("code", "count")
+    )
+    explained = set(submission.explanations.values_list("code", flat=True))
+    unexplained = {code: n for code, n in per_rule.items() if code not in explained}
+    return Quality(
+        errors=submission.error_count,
+        queries=sum(per_rule.values()),
+        query_rules=len(per_rule),
+        unexplained_queries=sum(unexplained.values()),
+        unexplained_rules=len(unexplained),
+    )
 
 
 # --- which submission an LA's figures come from --------------------------------------------------

@@ -41,7 +41,6 @@ from portal.audit import AuditAction, record
 from portal.models import User
 from portal.spreadsheets import csv_download
 from submissions import exports, services, storage
-from submissions.extract.canonical import FORMAT_LABELS
 from submissions.forms import (
     ExplainQueryForm,
     FindingFilterForm,
@@ -215,7 +214,7 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
         "submission": submission,
         "status": _status(submission),
         "files": submission.files.all(),
-        "formats": [FORMAT_LABELS.get(f, f) for f in submission.formats],
+        "formats": submission.format_labels,
         "supersedes": submission.supersedes.all(),
         "can_download": can(request.user, Action.UPLOAD, la),
         "can_accept": can_accept,

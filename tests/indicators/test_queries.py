@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from indicators import queries
 from indicators.disclosure import SUPPRESSED, Suppression
@@ -29,6 +30,8 @@ UNSUPPRESSED = {"lead", "viewer"}
 
 def _store(la_code: str, numerator: int, denominator: int, as_of: date = MARCH) -> Submission:
     submission = make_submission(la_code, Submission.Status.ACCEPTED, as_of=as_of)
+    # As ``indicators.services.store_indicators`` does when it stores an LA's figures.
+    Submission.objects.filter(pk=submission.pk).update(indicators_computed_at=timezone.now())
     la = submission.local_authority
     periods = ((YEAR_BEFORE, 10, 50), (FEBRUARY, numerator + 5, denominator),
                (MARCH, numerator, denominator))  # fmt: skip

@@ -6,11 +6,14 @@
 // or Chart.js fails to load nothing is lost. Each <canvas data-chart="ID"> names the
 // {{ data|json_script:"ID" }} block holding its spec (built in dashboards/views.py):
 //
-//   { kind: 'line' | 'bar', labels: [...], series: [{ label, role, values: [number|null] }],
+//   { kind: 'line' | 'bar', labels: [...],
+//     series: [{ label, role, values: [number|null], pointsOnly?: true }],
 //     highlight: index|null, reference: index|null, axisTitle,
 //     format: { prefix, suffix, decimals } }
 //
-// In a bar chart, highlight is the selected area's bar and reference is England's.
+// In a bar chart, highlight is the selected area's bar and reference is England's. A line
+// series with pointsOnly is drawn as points without a line (the restricted dashboards'
+// published annual figures beside the monthly timely line).
 //
 // The content security policy allows no inline scripts or style attributes. Data comes from the
 // non-executed JSON blocks; sizes are set through the CSSOM (element.style), which style-src
@@ -26,6 +29,7 @@ const Chart = window.Chart
 const TEXT = '#0b0c0c'
 const GRID = '#b1b4b6'
 const SERIES_STYLES = {
+  timely: { colour: '#00703c', dash: [], point: 'circle', width: 4 },
   la: { colour: '#1d70b8', dash: [], point: 'circle', width: 4 },
   region: { colour: '#912b88', dash: [2, 3], point: 'triangle', width: 3 },
   england: { colour: '#0b0c0c', dash: [8, 4], point: 'rect', width: 3 },
@@ -183,7 +187,8 @@ function lineChart (canvas, spec, format) {
           borderDash: style.dash,
           borderWidth: style.width,
           pointStyle: style.point,
-          pointRadius: 5,
+          showLine: !series.pointsOnly,
+          pointRadius: series.pointsOnly ? 7 : 4,
           pointHoverRadius: 7,
           // A suppressed year is a gap, not a line drawn through a guess.
           spanGaps: false
