@@ -1,15 +1,25 @@
 """The restricted dashboards' URLs (namespace ``restricted_dashboards``, at ``dashboards/``).
 
-Every view here must be decorated with ``portal.access.requires(Action.VIEW_DASHBOARD, ...)``
-(``per_object=True`` for a page of one LA, fetched with the access helpers that 404
-outsiders), and must never use ``dashboards.cache``: what it shows depends on the viewer's
+Every view here must be decorated with ``portal.access.requires`` and a dashboard action
+(``Action.VIEW_DASHBOARD``; ``VIEW_CHILD_LEVEL`` or ``WRITE_NOTE`` for the pages only LA users
+reach), ``per_object=True`` for a page of one LA, fetched with the access helpers that 404
+outsiders, and must never use ``dashboards.cache``: what it shows depends on the viewer's
 scope. ``tests/permissions/test_dashboard_namespaces.py`` fails for a view that forgets.
 """
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from dashboards.views import notes, placeholder
 
 app_name = "restricted_dashboards"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    # PLACEHOLDER (branch i12-notes only): the lead engineer's indicator page replaces it.
+    path("la/<str:la_code>/<slug:indicator_id>/", placeholder.indicator, name="indicator"),
+    # Context notes (dashboards.views.notes)
+    path("la/<str:la_code>/notes/new/", notes.note_create, name="note_create"),
+    path("la/<str:la_code>/notes/<uuid:note_id>/", notes.note_history, name="note_history"),
+    path("la/<str:la_code>/notes/<uuid:note_id>/edit/", notes.note_edit, name="note_edit"),
+]
