@@ -6,6 +6,8 @@ matching ``govuk-*`` class. The error summary is rendered by ``base.html`` for a
 in the page context, so a view needs no per-template error markup.
 
 ``FilterForm`` is the base of every GET filter form (a report's, the audit trail's, a list's).
+``CharacterCountTextarea`` is a textarea with the Design System's character count, limited to
+its field's ``max_length``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django import forms
 from django.db.models import Model, QuerySet
 from django.forms.renderers import TemplatesSetting
 
-__all__ = ["FilterForm", "GovukFormRenderer", "widget_kind"]
+__all__ = ["CharacterCountTextarea", "FilterForm", "GovukFormRenderer", "widget_kind"]
 
 _M = TypeVar("_M", bound=Model)
 
@@ -24,6 +26,30 @@ _M = TypeVar("_M", bound=Model)
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "govuk/forms/form.html"
     field_template_name = "govuk/forms/field.html"
+
+
+class CharacterCountTextarea(forms.Textarea):
+    """A textarea rendered as the Design System's character count component: it tells the
+    user how many characters are left of its field's ``max_length`` as they type (govuk-
+    frontend's ``CharacterCount``, started by ``base.html``'s ``initAll``), and says the limit
+    without JavaScript.
+
+    As the Design System advises, the control has no ``maxlength`` attribute, so a text that
+    is too long can still be pasted and then cut down; the field's own validation enforces
+    the limit. Line endings arrive as CR LF but the count (like a reader) sees one character
+    each, so the value is read with LF line endings and the limit means what the count says.
+    """
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("maxlength", None)
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value
 
 
 def widget_kind(widget: forms.Widget) -> str:
@@ -37,6 +63,8 @@ def widget_kind(widget: forms.Widget) -> str:
         return "checkbox"
     if isinstance(widget, forms.Select):
         return "select"
+    if isinstance(widget, CharacterCountTextarea):
+        return "character-count"
     if isinstance(widget, forms.Textarea):
         return "textarea"
     if isinstance(widget, forms.ClearableFileInput | forms.FileInput):

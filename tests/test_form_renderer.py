@@ -7,6 +7,8 @@ from django import forms
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from portal.forms import CharacterCountTextarea
+
 
 class ExampleForm(forms.Form):
     email = forms.EmailField(label="Email address", help_text="We will send a link to it")
@@ -79,3 +81,40 @@ def test_checkbox_lists_render_as_checkboxes_not_radios() -> None:
 
     assert 'class="govuk-checkboxes__input"' in html
     assert "govuk-radios" not in html
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note", help_text="Say why", max_length=1500, widget=CharacterCountTextarea
+    )
+
+
+def test_a_character_count_textarea_renders_as_the_character_count_component() -> None:
+    html = str(NoteForm())
+
+    assert (
+        '<div class="govuk-form-group govuk-character-count" '
+        'data-module="govuk-character-count" data-maxlength="1500">'
+    ) in html
+    assert 'class="govuk-textarea govuk-js-character-count"' in html
+    assert 'aria-describedby="id_note-info id_note-hint"' in html
+    assert (
+        '<div id="id_note-info" class="govuk-hint govuk-character-count__message">'
+        "You can enter up to 1,500 characters</div>"
+    ) in html
+    # The count tells of the limit; the browser must still let a long paste in to be edited.
+    assert " maxlength=" not in html
+
+
+def test_a_character_count_shows_its_error_and_counts_a_line_break_as_one_character() -> None:
+    too_long = NoteForm(data={"note": "x" * 1501})
+    with_line_breaks = NoteForm(data={"note": "\r\n".join(["x" * 14] * 100)})  # 1,499 as shown
+
+    html = str(too_long)
+
+    assert not too_long.is_valid()
+    assert 'class="govuk-form-group govuk-form-group--error govuk-character-count"' in html
+    assert "govuk-textarea--error" in html
+    assert 'aria-describedby="id_note-info id_note-hint id_note-error"' in html
+    assert with_line_breaks.is_valid(), with_line_breaks.errors
+    assert with_line_breaks.cleaned_data["note"] == "\n".join(["x" * 14] * 100)

@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     API_CALL = "api_call", "API call"
     FILE_DELETED = "file_deleted", "Raw file deleted"
     CANONICAL_DELETED = "canonical_deleted", "Stored extract deleted"
+    NOTE_WRITTEN = "note_written", "Context note written"
     ACCESS_DENIED = "access_denied", "Access denied"
 
 

@@ -15,6 +15,7 @@ _WIDGET_CLASS = {
     "password": "govuk-input govuk-password-input__input govuk-js-password-input-input",
     "select": "govuk-select",
     "textarea": "govuk-textarea",
+    "character-count": "govuk-textarea govuk-js-character-count",
     "file-upload": "govuk-file-upload",
     "checkbox": "govuk-checkboxes__input",
 }
@@ -45,6 +46,8 @@ def govuk_widget(field: BoundField) -> SafeString:
     if field.errors and kind != "checkbox":
         classes.append(f"{_WIDGET_CLASS[kind].split()[0]}--error")
     described_by = []
+    if kind == "character-count":
+        described_by.append(f"{field.auto_id}-info")  # the count message
     if field.help_text:
         described_by.append(f"{field.auto_id}-hint")
     if field.errors:

@@ -1,7 +1,8 @@
 """The dashboards' two URL namespaces keep their access rules as pages are added.
 
 Everything under ``dashboards`` (the published figures) needs no sign-in; everything under
-``restricted_dashboards`` (the timely figures) declares the dashboard action, so
+``restricted_dashboards`` (the timely figures) declares a dashboard action (seeing the
+dashboard, its child-level drill-down, or writing its context notes), so
 ``portal.access.requires`` guards it and the permission matrix covers it. A view put in the
 wrong namespace, or added without its declaration, fails here.
 """
@@ -39,11 +40,15 @@ def test_every_public_dashboard_view_needs_no_sign_in() -> None:
     assert signed_in == []
 
 
-def test_every_restricted_dashboard_view_declares_the_dashboard_action() -> None:
+#: The actions a restricted dashboard page may need.
+DASHBOARD_ACTIONS = {Action.VIEW_DASHBOARD, Action.VIEW_CHILD_LEVEL, Action.WRITE_NOTE}
+
+
+def test_every_restricted_dashboard_view_declares_a_dashboard_action() -> None:
     wrong = [
         f"{name}: {getattr(view, 'required_action', None)!r}"
         for _, name, view in views_in("restricted_dashboards")
-        if getattr(view, "required_action", None) != Action.VIEW_DASHBOARD
+        if getattr(view, "required_action", None) not in DASHBOARD_ACTIONS
         or getattr(view, "login_required", True) is False
     ]
 

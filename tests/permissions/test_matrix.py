@@ -104,6 +104,7 @@ def test_every_signed_in_view_of_ours_declares_the_action_it_needs() -> None:
 @pytest.fixture
 def samples(personas: dict[str, Any]) -> dict[str, str]:
     """Arguments for URLs with parameters: real objects, so a view gets past its 404."""
+    from indicators.notes import write_note
     from portal.models import Invitation, LocalAuthority
     from submissions.models import Submission, SubmissionFile, ValidationFinding
 
@@ -126,6 +127,11 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
     )
     invitation.new_token()
     invitation.save()
+    # A context note on one of Barnsley's indicators: Barnsley's users and the DfE roles that
+    # cover it may read it, only its data lead may edit it.
+    note = write_note(
+        personas["lead"], submission.local_authority, "repeat_cpp_12m", None, "Sample note."
+    )
     return {
         "pk": str(personas["lead"].pk),
         "user_id": str(personas["lead"].pk),
@@ -136,11 +142,15 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
         "submission_id": str(submission.pk),
         "file_id": str(upload.pk),
         "code": "8675Q",
+        "la_code": "370",
+        "indicator_id": "repeat_cpp_12m",
+        "note_id": str(note.pk),
     }
 
 
-#: Each persona's role, and whether its scope covers Barnsley (370), whose submission, file
-#: and finding are the sample objects (see the ``personas`` fixture and ``samples``).
+#: Each persona's role, and whether its scope covers Barnsley (370), whose submission, file,
+#: finding and context note are the sample objects (see the ``personas`` fixture and
+#: ``samples``).
 PERSONAS: dict[str, tuple[Role, bool]] = {
     "lead": (Role.LA_DATA_LEAD, True),
     "viewer": (Role.LA_VIEWER, True),
@@ -162,8 +172,8 @@ def _declared_expectations(view: Any, persona: str) -> set[int]:
     holds the action anywhere, 403 otherwise; a view of one of Barnsley's objects answers
     those who may act on Barnsley, 403 to those who can see Barnsley but not act, and 404 to
     everyone else (the object's existence is not revealed); a view that ``conceal``s answers
-404 wherever it would answer 403. 405 is always possible: a
-    POST-only action refuses a GET before anything else happens."""
+    404 wherever it would answer 403. 405 is always possible: a POST-only action refuses a
+    GET before anything else happens."""
     role, covers_barnsley = PERSONAS[persona]
     actions = ROLE_ACTIONS[role]
     refused = {404, 405} if view.conceal else {403, 405}
