@@ -243,7 +243,8 @@ def portfolio_lines(
     LAs: the LAs in scope, the submissions their figures come from, and the values of the
     (at most two per LA) periods shown."""
     ids = tuple(indicator_ids)
-    scope = local_authorities_for(user, Action.VIEW_DASHBOARD)
+    # Current LAs only: an authority abolished by a reorganisation sends no extracts.
+    scope = local_authorities_for(user, Action.VIEW_DASHBOARD).filter(valid_to__isnull=True)
     if region_code:
         scope = scope.filter(Q(region__code=region_code) | Q(sub_region__code=region_code))
     las = list(scope.select_related("region").order_by("name", "code"))
@@ -274,8 +275,8 @@ def portfolio_lines(
         for key in ids:
             pair: list[Point | None] = []
             for day in wanted.get(la.pk, ()):
-                value = stored.get((la.pk, key, day))
-                pair.append(_point(value, unsuppressed) if value is not None else None)
+                found = stored.get((la.pk, key, day))
+                pair.append(_point(found, unsuppressed) if found is not None else None)
             figures[key] = (pair[0], pair[1]) if pair else (None, None)
         lines.append(PortfolioLine(la, sources.get(la.pk), figures))
     return lines

@@ -44,6 +44,7 @@ def _what_you_can_do(request: HttpRequest) -> dict[str, Any]:
         ),
         "national": Role.NATIONAL_ANALYST in roles,
         "dfe_count": local_authorities_for(user, Action.VIEW_DASHBOARD)
+        .filter(valid_to__isnull=True)
         .exclude(pk__in=[la.pk for la in own])
         .count(),
         "manages_access": can(user, Action.MANAGE_ACCESS),

@@ -459,17 +459,12 @@ def breakdown_section(
                      figure.suppression)  # fmt: skip
 
     points = [point(row.figure) for row in table.rows]
-    cells_for = (
-        (lambda p: (figure_cell(indicator, p),))
-        if counts_only
-        else (
-            lambda p: (
-                count_cell(p.numerator),
-                count_cell(p.denominator),
-                figure_cell(indicator, p),
-            )
-        )
-    )
+
+    def cells_for(p: Point) -> tuple[Cell, ...]:
+        if counts_only:
+            return (figure_cell(indicator, p),)
+        return (count_cell(p.numerator), count_cell(p.denominator), figure_cell(indicator, p))
+
     columns = (
         (Column("Number", ("value",)),)
         if counts_only

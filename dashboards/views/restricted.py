@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import OuterRef, Subquery
@@ -31,12 +31,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
-from indicators.notes import note_counts, notes_for
 
 from dashboards.cache import cached
 from dashboards.presentation import timely
 from dashboards.published import queries as published_queries
 from indicators import queries
+from indicators.notes import note_counts, notes_for
 from indicators.registry import NOT_A_PERFORMANCE_MEASURE, REGISTRY, STATUS_DESCRIPTIONS, Indicator
 from portal.access import Action, OutOfScope, can, local_authorities_for, requires
 from portal.audit import AuditAction, record
@@ -118,8 +118,8 @@ class PortfolioQuery(forms.Form):
 
     def __init__(self, data: Any, regions: list[tuple[str, str]]) -> None:
         super().__init__(data)
-        self.fields["region"].choices = [("", "All regions"), *regions]
-        self.fields["sort"].choices = [(key, key) for key in _SORTS]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", "All regions"), *regions]
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [(key, key) for key in _SORTS]
 
 
 @dataclass(frozen=True)
@@ -136,16 +136,25 @@ class PortfolioEntry:
 _SORTS = ("name", "region", "as_of", "notes", *KEY_INDICATORS)
 
 
-def _sort_key(sort: str) -> Any:
-    if sort == "region":
-        return lambda e: (e.region, e.la.name)
-    if sort == "as_of":
-        return lambda e: (e.submission is None, e.submission.as_of if e.submission else date.min)
-    if sort == "notes":
-        return lambda e: e.notes
-    if sort in KEY_INDICATORS:
-        return lambda e: (e.values[sort] is None, e.values[sort] or 0)
-    return lambda e: e.la.name
+def _sorted(entries: list[PortfolioEntry], sort: str, descending: bool) -> list[PortfolioEntry]:
+    """The entries by the chosen column, alphabetically within equal values; an LA without a
+    value for the column (no submission, a gap, ``c``) is listed last either way."""
+    alphabetical = sorted(entries, key=lambda e: e.la.name)
+
+    def value(entry: PortfolioEntry) -> Any:
+        if sort == "region":
+            return entry.region
+        if sort == "as_of":
+            return entry.submission.as_of if entry.submission else None
+        if sort == "notes":
+            return entry.notes
+        if sort in KEY_INDICATORS:
+            return entry.values[sort]
+        return entry.la.name
+
+    known = [e for e in alphabetical if value(e) is not None]
+    unknown = [e for e in alphabetical if value(e) is None]
+    return sorted(known, key=value, reverse=descending) + unknown
 
 
 def _latest_statuses(las: list[LocalAuthority]) -> dict[int, str]:
@@ -201,7 +210,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 values={key: timely.number(line.figures[key][0]) for key in KEY_INDICATORS},
             )
         )
-    entries.sort(key=_sort_key(sort), reverse=descending)
+    entries = _sorted(entries, sort, descending)
 
     def sort_link(column: str) -> str:
         order = "desc" if column == sort and not descending else "asc"
@@ -323,6 +332,7 @@ def la(request: HttpRequest, la_code: str) -> HttpResponse:
         "restricted_dashboards/la.html",
         {
             "la": local_authority,
+            "notes": notes,
             "groups": groups,
             "has_figures": bool(series),
             "suppressed": not queries.sees_unsuppressed(request.user, local_authority),
