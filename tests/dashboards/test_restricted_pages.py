@@ -170,7 +170,8 @@ def test_a_risl_sees_every_la_of_the_region_alphabetically_with_or_without_figur
     assert len(names) == YORKSHIRE_LAS
     page = text(response)
     assert "No submission yet" in page
-    assert "Barnsley" in page and "Leeds" in page
+    assert "Barnsley" in page
+    assert "Leeds" in page
     assert "rank" not in page.lower()
 
 
@@ -195,7 +196,8 @@ def test_the_portfolio_sorts_by_an_indicator_and_filters_by_region(
     # Leeds 101/400 = 25.3%, Barnsley 61/250 = 24.4%; LAs without figures come last.
     assert by_value[:2] == ["Leeds", "Barnsley"]
     assert len(by_value) == YORKSHIRE_LAS
-    assert "Camden" in london and "Barnsley" not in london
+    assert "Camden" in london
+    assert "Barnsley" not in london
 
 
 def test_the_portfolio_shows_the_latest_value_and_its_change(
