@@ -4,6 +4,7 @@ can be recovered from the other cells of its table and the total they add up to.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -174,3 +175,126 @@ def test_no_suppressed_count_can_be_derived_from_the_total(
                 possible = _possible_values(len(hidden) - 1, field, numerators, denominators)
                 assert true in possible
                 assert len(possible) > 1, f"the {field} {true} of a group can be recovered"
+
+
+def _residual(
+    rows: list[Row], shown: list[disclosure.Disclosed], total: Row, counts: bool
+) -> tuple[int, int | None]:
+    """What the total leaves for the hidden rows once the shown ones are subtracted."""
+    visible = [r for r, s in zip(rows, shown, strict=True) if not s.suppressed]
+    numerators = (total.numerator or 0) - sum(r.numerator or 0 for r in visible)
+    if counts:
+        return numerators, None
+    return numerators, (total.denominator or 0) - sum(r.denominator or 0 for r in visible)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows_strategy, st.booleans())
+def test_no_suppressed_cell_is_determined_by_the_others(
+    pairs: list[tuple[int, int]], counts: bool
+) -> None:
+    """Not only the small counts: every hidden numerator and denominator, the secondary ones
+    included, keeps at least two values that the shown cells and the total allow (solving
+    "the rows add up to the total" for it), unless it is 0. A hidden cell that can be pinned
+    down is a published figure, and pinning a secondary cell narrows the primary one."""
+    rows = [Row(n, None, Decimal(n)) if counts else percent(n, d) for n, d in pairs]
+    total = total_of(rows, counts)
+    shown, shown_total = disclose_table(rows, total)
+    assert shown_total is not None
+    if shown_total.suppressed:
+        return
+    hidden = [row for row, cell in zip(rows, shown, strict=True) if cell.suppressed]
+    numerators, denominators = _residual(rows, shown, total, counts)
+    for row in hidden:
+        for field in ["numerator"] if counts else ["numerator", "denominator"]:
+            possible = _possible_values(len(hidden) - 1, field, numerators, denominators)
+            true = getattr(row, field)
+            assert true in possible
+            assert len(possible) > 1 or true == 0, f"a hidden {field} {true} is determined"
+
+
+def test_why_a_cell_is_suppressed_must_not_be_shown() -> None:
+    """Exports say whether a row is suppressed, never whether for its own small count or to
+    protect another (``Suppression.PRIMARY``/``SECONDARY`` stay inside the service): told
+    which is which, the attacker knows the secondary row holds no count of 1 to 4, and here
+    that recovers the primary row's 4."""
+    rows = [percent(4, 10), percent(0, 5), percent(20, 50)]
+    shown, total = disclose_table(rows, total_of(rows, counts=False))
+    assert total is not None
+    assert not total.suppressed
+    assert [r.suppression for r in shown] == [
+        Suppression.PRIMARY, Suppression.SECONDARY, Suppression.NONE,
+    ]  # fmt: skip
+    numerators, denominators = _residual(rows, shown, total_of(rows, counts=False), counts=False)
+    # Not told why: the primary row's numerator could be anything from 0 to 4.
+    assert _possible_values(1, "numerator", numerators, denominators) == {0, 1, 2, 3, 4}
+    # Told why: the secondary numerator is not 1 to 4, and at most 4, so it is 0.
+    secondary = {n for n in range(numerators + 1) if not disclosure.is_small(n)}
+    assert {numerators - n for n in secondary} == {4}
+
+
+# --- an attacker who also knows the rule -----------------------------------------------------
+#
+# The rule is public (the cover sheet of every export states it), so an attacker can also try
+# every table that agrees with the shown cells and the total, and keep those that this rule
+# would have shown exactly as it did. The linear model above does not use that knowledge.
+
+
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _values_a_rule_aware_attacker_allows(rows: list[Row]) -> dict[tuple[int, str], set[int]]:
+    """For each hidden row and field, every value it has in some table that agrees with the
+    shown cells and the total and that ``disclose_table`` would show exactly as it did."""
+    total = total_of(rows, counts=False)
+    shown, _ = disclose_table(rows, total)
+    seen = [(s.numerator, s.denominator, s.value, s.suppressed) for s in shown]
+    hidden = [n for n, s in enumerate(shown) if s.suppressed]
+    numerators, denominators = _residual(rows, shown, total, counts=False)
+    assert denominators is not None
+    allowed: dict[tuple[int, str], set[int]] = {(n, f): set() for n in hidden for f in "nd"}
+    for dens in _compositions(denominators, len(hidden)):
+        for nums in _compositions(numerators, len(hidden)):
+            if any(n > d for n, d in zip(nums, dens, strict=True)):
+                continue
+            candidate = list(rows)
+            for index, n, d in zip(hidden, nums, dens, strict=True):
+                candidate[index] = percent(n, d)
+            again, _ = disclose_table(candidate, total_of(candidate, counts=False))
+            if [(s.numerator, s.denominator, s.value, s.suppressed) for s in again] == seen:
+                for index, n, d in zip(hidden, nums, dens, strict=True):
+                    allowed[(index, "n")].add(n)
+                    allowed[(index, "d")].add(d)
+    return allowed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known limit of the rule (open): an attacker who knows it can recover these cells.",
+)
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        # Three hidden groups can only be three primary ones, each numerator at most 4; the
+        # total leaves 12 for them, so each is 4.
+        [(4, 6), (4, 8), (6, 11), (4, 11)],
+        # Two primary groups could not hold the 12 the total leaves, so one hidden group is the
+        # secondary one: not small, and smaller than the shown 9, so 8 of 8 beside 4 of 8.
+        # Which is which stays open, but both denominators are 8.
+        [(0, 9), (4, 8), (8, 8)],
+    ],
+)
+def test_an_attacker_who_knows_the_rule_recovers_no_cell(pairs: list[tuple[int, int]]) -> None:
+    rows = [percent(n, d) for n, d in pairs]
+    allowed = _values_a_rule_aware_attacker_allows(rows)
+    assert allowed, "the example has hidden rows"
+    determined = {
+        cell: values for cell, values in allowed.items() if len(values) == 1 and values != {0}
+    }
+    assert determined == {}
