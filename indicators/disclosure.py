@@ -68,7 +68,10 @@ class Figure(Protocol):
 
 
 class Suppression(StrEnum):
-    """Why a row is shown as ``c`` (exports carry it in their ``suppression`` column)."""
+    """Why a row is shown as ``c``. For the service's own use only: an export or a page says
+    whether a row is suppressed, never why. Told which rows are secondary (so hold no count of
+    1 to 4), an attacker can recover a primary one from the total (see
+    ``tests/indicators/test_disclosure.py``)."""
 
     NONE = ""
     PRIMARY = "primary"  # a count of 1 to 4 in the row itself
