@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from dashboards.views import notes, restricted
+from dashboards.views import exports, notes, restricted
 
 app_name = "restricted_dashboards"
 
@@ -24,4 +24,12 @@ urlpatterns: list[URLPattern] = [
     path("la/<str:la_code>/notes/<uuid:note_id>/", notes.note_history, name="note_history"),
     path("la/<str:la_code>/notes/<uuid:note_id>/edit/", notes.note_edit, name="note_edit"),
     path("la/<str:la_code>/<slug:indicator_id>/", restricted.indicator, name="indicator"),
+    # Downloads (dashboards.views.exports): CSV or XLSX, any other format is a 404.
+    path("portfolio/export.<str:fmt>", exports.portfolio_export, name="portfolio_export"),
+    path("la/<str:la_code>/export.<str:fmt>", exports.la_export, name="la_export"),
+    path(
+        "la/<str:la_code>/<slug:indicator_id>/export.<str:fmt>",
+        exports.indicator_export,
+        name="indicator_export",
+    ),
 ]

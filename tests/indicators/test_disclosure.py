@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from indicators import disclosure
 from indicators.disclosure import SUPPRESSED, Suppression, disclose, disclose_table
+from tests.indicators.attacker import free_rows_feasible, possible_values
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,7 @@ def test_no_secondary_suppression_when_the_total_is_hidden_or_two_groups_are() -
 # Someone who sees a table knows the shown cells, the total (when shown), that the rows add up
 # to it, that every count is a whole number >= 0 and that no numerator exceeds its denominator.
 # They do not know why a cell is "c". A hidden count is recovered when only one value of it is
-# consistent with all that.
-
-
-def _free_rows_feasible(rows: int, numerators: int, denominators: int | None) -> bool:
-    """Can ``rows`` unknown rows add up to these sums? (Closed form, checked by brute force in
-    ``test_the_attackers_closed_form``.)"""
-    if numerators < 0 or (denominators is not None and denominators < 0):
-        return False
-    if rows == 0:
-        return numerators == 0 and not denominators
-    return denominators is None or numerators <= denominators
+# consistent with all that (``tests.indicators.attacker``).
 
 
 def _brute_feasible(rows: int, numerators: int, denominators: int) -> bool:
@@ -104,32 +95,9 @@ def _brute_feasible(rows: int, numerators: int, denominators: int) -> bool:
 @pytest.mark.parametrize("rows", [0, 1, 2, 3])
 def test_the_attackers_closed_form(rows: int) -> None:
     for numerators, denominators in itertools.product(range(7), repeat=2):
-        assert _free_rows_feasible(rows, numerators, denominators) == _brute_feasible(
+        assert free_rows_feasible(rows, numerators, denominators) == _brute_feasible(
             rows, numerators, denominators
         ), (rows, numerators, denominators)
-
-
-def _possible_values(rest: int, field: str, numerators: int, denominators: int | None) -> set[int]:
-    """Every value a hidden row's ``field`` can take, with ``rest`` other hidden rows and the
-    hidden rows adding up to these sums."""
-    top = denominators if denominators is not None else numerators
-    values = set()
-    for x in range(top + 1):
-        if denominators is None:
-            ok = _free_rows_feasible(rest, numerators - x, None)
-        elif field == "numerator":
-            ok = any(
-                _free_rows_feasible(rest, numerators - x, denominators - d)
-                for d in range(x, denominators + 1)
-            )
-        else:
-            ok = any(
-                _free_rows_feasible(rest, numerators - m, denominators - x)
-                for m in range(min(x, numerators) + 1)
-            )
-        if ok:
-            values.add(x)
-    return values
 
 
 rows_strategy = st.lists(
@@ -172,7 +140,7 @@ def test_no_suppressed_count_can_be_derived_from_the_total(
         for field in fields:
             true = getattr(row, field)
             if true in disclosure.SMALL:
-                possible = _possible_values(len(hidden) - 1, field, numerators, denominators)
+                possible = possible_values(len(hidden) - 1, field, numerators, denominators)
                 assert true in possible
                 assert len(possible) > 1, f"the {field} {true} of a group can be recovered"
 
@@ -207,7 +175,7 @@ def test_no_suppressed_cell_is_determined_by_the_others(
     numerators, denominators = _residual(rows, shown, total, counts)
     for row in hidden:
         for field in ["numerator"] if counts else ["numerator", "denominator"]:
-            possible = _possible_values(len(hidden) - 1, field, numerators, denominators)
+            possible = possible_values(len(hidden) - 1, field, numerators, denominators)
             true = getattr(row, field)
             assert true in possible
             assert len(possible) > 1 or true == 0, f"a hidden {field} {true} is determined"
@@ -227,7 +195,7 @@ def test_why_a_cell_is_suppressed_must_not_be_shown() -> None:
     ]  # fmt: skip
     numerators, denominators = _residual(rows, shown, total_of(rows, counts=False), counts=False)
     # Not told why: the primary row's numerator could be anything from 0 to 4.
-    assert _possible_values(1, "numerator", numerators, denominators) == {0, 1, 2, 3, 4}
+    assert possible_values(1, "numerator", numerators, denominators) == {0, 1, 2, 3, 4}
     # Told why: the secondary numerator is not 1 to 4, and at most 4, so it is 0.
     secondary = {n for n in range(numerators + 1) if not disclosure.is_small(n)}
     assert {numerators - n for n in secondary} == {4}
