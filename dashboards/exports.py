@@ -336,16 +336,18 @@ def portfolio_rows(
 # --- the cover sheet -------------------------------------------------------------------------
 
 
+def _day(day: date) -> str:
+    """A date as GOV.UK writes it: 1 April 2024."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _submission_line(la: LocalAuthority, submission: Submission | None) -> tuple[str, str]:
     name = f"{la.name} ({la.code})"
     if submission is None:
         return name, "No accepted submission yet."
-    accepted = (
-        f", accepted {timezone.localtime(submission.accepted_at):%d %B %Y}"
-        if submission.accepted_at
-        else ""
-    )
-    return name, f"Extract of {submission.as_of:%d %B %Y} (submission {submission.pk}{accepted})."
+    accepted = submission.accepted_at
+    when = f", accepted {_day(timezone.localdate(accepted))}" if accepted else ""
+    return name, f"Extract of {_day(submission.as_of)} (submission {submission.pk}{when})."
 
 
 def _definition(indicator: Indicator) -> list[tuple[str, str]]:
@@ -378,7 +380,7 @@ def _cover(
         small_numbers = "Suppressed: you see these figures as the DfE sees them."
     lines = [
         (title, ""),
-        ("Prepared", f"{timezone.localtime():%d %B %Y %H:%M}"),
+        ("Prepared", f"{_day(timezone.localdate())}, {timezone.localtime():%H:%M}"),
         ("Geography", "Local authority (England)"),
         *(_submission_line(la, submission) for la, submission in sources),
         ("Small numbers", small_numbers),
@@ -427,7 +429,11 @@ def _la_export(
     title: str,
     filename: str,
 ) -> Export:
-    all_series = queries.series_for_la(user, la, indicator_id)
+    order = {key: n for n, key in enumerate(REGISTRY)}
+    all_series = sorted(
+        queries.series_for_la(user, la, indicator_id),
+        key=lambda s: (order.get(s.indicator_id, len(order)), s.indicator_id),
+    )
     place = _Place.of(la, _regions())
     breakdowns = [
         row for s in all_series for row in _breakdowns_for(user, la, place, s, period_end)
@@ -444,7 +450,8 @@ def _la_export(
 
 
 def la_export(user: User | AnonymousUser, la: LocalAuthority) -> Export:
-    """An LA dashboard: every indicator's series, and its breakdowns for its latest period.
+    """An LA dashboard: every indicator's series (in registry order), and its breakdowns for
+    its latest period.
     ``OutOfScope`` when ``user`` may not see the LA's dashboard."""
     title = f"Timely indicators: {la.name} ({la.code})"
     return _la_export(user, la, None, None, title, f"timely-indicators-{la.code}")

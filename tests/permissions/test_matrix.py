@@ -145,6 +145,7 @@ def samples(personas: dict[str, Any]) -> dict[str, str]:
         "la_code": "370",
         "indicator_id": "repeat_cpp_12m",
         "note_id": str(note.pk),
+        "fmt": "csv",  # the restricted dashboards' downloads
     }
 
 
