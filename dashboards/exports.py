@@ -53,10 +53,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
+from dashboards.presentation import timely
 from dashboards.presentation.formatting import csv_number
 from indicators import queries
 from indicators.disclosure import SUPPRESSED, Disclosed, Hidden, Suppression
-from indicators.queries import BreakdownTable, Point, PortfolioRow, Series
+from indicators.queries import BreakdownTable, Point, PortfolioLine, Series
 from indicators.registry import (
     NOT_A_PERFORMANCE_MEASURE,
     REGISTRY,
@@ -82,6 +83,7 @@ __all__ = [
     "XLSX_CONTENT_TYPE",
     "Export",
     "Sheet",
+    "UnknownPeriod",
     "csv_lines",
     "indicator_export",
     "la_export",
@@ -312,24 +314,22 @@ def breakdown_rows(
 
 
 def portfolio_rows(
-    indicator_id: str, rows: Iterable[PortfolioRow], regions: dict[int, Region]
+    indicator_ids: Sequence[str], lines: Iterable[PortfolioLine], regions: dict[int, Region]
 ) -> list[tuple[Value, ...]]:
-    """Each LA's latest figure and the one 12 months before (when stored); an LA without
-    figures gets one row saying so."""
+    """For each LA, each indicator's latest figure and the one 12 months before (those
+    stored); an indicator without either gets one row saying why."""
     out = []
-    for row in rows:
-        place = _Place.of(row.local_authority, regions)
-        as_of = row.submission.as_of if row.submission else None
-        if row.latest is None:
-            status = NO_SUBMISSION if row.submission is None else NO_FIGURE
-            out.append(_row(place, as_of, indicator_id, None, (TOTAL, TOTAL), _NOTHING, status))
-            continue
-        for point in (row.year_before, row.latest):
-            if point is not None:
-                period = _period(point)
-                out.append(
-                    _row(place, as_of, indicator_id, period, (TOTAL, TOTAL), point, point.status)
-                )
+    for line in lines:
+        place = _Place.of(line.local_authority, regions)
+        as_of = line.submission.as_of if line.submission else None
+        for key in indicator_ids:
+            points = [p for p in reversed(line.figures[key]) if p is not None]
+            if not points:
+                status = NO_SUBMISSION if line.submission is None else NO_FIGURE
+                out.append(_row(place, as_of, key, None, (TOTAL, TOTAL), _NOTHING, status))
+            for point in points:
+                out.append(_row(place, as_of, key, _period(point), (TOTAL, TOTAL), point,
+                                point.status))  # fmt: skip
     return out
 
 
@@ -403,22 +403,17 @@ def _cover(
 # --- what each download holds ----------------------------------------------------------------
 
 
-def _breakdowns_for(
-    user: User | AnonymousUser,
-    la: LocalAuthority,
-    place: _Place,
-    series: Series,
-    period_end: date | None,
-) -> list[tuple[Value, ...]]:
-    """``series``'s breakdowns for the period ending ``period_end`` (None: its latest)."""
-    if period_end is None:
-        point = series.points[-1] if series.points else None
-    else:
-        point = next((p for p in series.points if p.period_end == period_end), None)
-    if point is None:
-        return []
-    tables = queries.breakdowns(user, la, series.indicator_id, point.period_end)
-    return breakdown_rows(place, series, point, tables)
+class UnknownPeriod(LookupError):
+    """The period asked for is not one of the series' period ends (the view answers 404)."""
+
+
+def _breakdown_period(series: Series, period_end: date | None) -> Point | None:
+    """The point whose breakdowns a download holds: ``period_end``'s, else the one the
+    indicator page shows by default (the latest with a figure, else the latest)."""
+    if period_end is not None:
+        return next((p for p in series.points if p.period_end == period_end), None)
+    latest = timely.latest_with_number(series.points)
+    return latest or (series.points[-1] if series.points else None)
 
 
 def _la_export(
@@ -434,10 +429,18 @@ def _la_export(
         queries.series_for_la(user, la, indicator_id),
         key=lambda s: (order.get(s.indicator_id, len(order)), s.indicator_id),
     )
+    if period_end is not None and not any(
+        p.period_end == period_end for s in all_series for p in s.points
+    ):
+        raise UnknownPeriod(period_end)
     place = _Place.of(la, _regions())
-    breakdowns = [
-        row for s in all_series for row in _breakdowns_for(user, la, place, s, period_end)
-    ]
+    breakdowns = []
+    for series in all_series:
+        indicator = REGISTRY.get(series.indicator_id)
+        point = _breakdown_period(series, period_end)
+        if point is not None and indicator is not None and indicator.breakdowns:
+            tables = queries.breakdowns(user, la, series.indicator_id, point.period_end)
+            breakdowns += breakdown_rows(place, series, point, tables)
     submission = all_series[0].submission if all_series else None
     indicator_ids = [s.indicator_id for s in all_series] or ([indicator_id] if indicator_id else [])
     unsuppressed = [la] if queries.sees_unsuppressed(user, la) else []
@@ -450,9 +453,9 @@ def _la_export(
 
 
 def la_export(user: User | AnonymousUser, la: LocalAuthority) -> Export:
-    """An LA dashboard: every indicator's series (in registry order), and its breakdowns for
-    its latest period.
-    ``OutOfScope`` when ``user`` may not see the LA's dashboard."""
+    """An LA dashboard: every indicator's series (in registry order), and the breakdowns of
+    the period its indicator page shows by default. ``OutOfScope`` when ``user`` may not see
+    the LA's dashboard."""
     title = f"Timely indicators: {la.name} ({la.code})"
     return _la_export(user, la, None, None, title, f"timely-indicators-{la.code}")
 
@@ -460,39 +463,39 @@ def la_export(user: User | AnonymousUser, la: LocalAuthority) -> Export:
 def indicator_export(
     user: User | AnonymousUser, la: LocalAuthority, indicator_id: str, period_end: date | None
 ) -> Export:
-    """One indicator of an LA: its series, and its breakdowns for the period ending
-    ``period_end`` (None: the latest). ``OutOfScope`` as ``la_export``."""
+    """One indicator of an LA, as its page shows it: the series, and the breakdowns for the
+    period ending ``period_end`` (None: the page's default). ``OutOfScope`` as ``la_export``;
+    ``UnknownPeriod`` when ``period_end`` is not one of the series' period ends."""
     title = f"{REGISTRY[indicator_id].title}: {la.name} ({la.code})"
     return _la_export(user, la, indicator_id, period_end, title, f"timely-{indicator_id}-{la.code}")
 
 
 def portfolio_export(
-    user: User | AnonymousUser, indicator_id: str, region: Region | None = None
+    user: User | AnonymousUser, indicator_ids: Sequence[str], region: Region | None = None
 ) -> Export:
-    """The portfolio of LAs in ``user``'s scope (those of ``region`` only, when given: a
-    region, or Inner or Outer London) for one indicator: each LA's latest figure and the one
-    12 months before, every LA listed, with or without figures."""
-    rows = queries.portfolio(user, indicator_id)
-    if region is not None:
-        rows = [
-            r
-            for r in rows
-            if region.pk in (r.local_authority.region_id, r.local_authority.sub_region_id)
-        ]
+    """The portfolio of the LAs in ``user``'s scope (current LAs, of ``region`` only when
+    given: a region, or Inner or Outer London), alphabetically: for each, each indicator's
+    latest figure and the one 12 months before; every LA listed, with figures or not."""
+    lines = queries.portfolio_lines(
+        user, indicator_ids, region_code=region.code if region else None
+    )
     child_level = set(
         local_authorities_for(user, Action.VIEW_CHILD_LEVEL).values_list("pk", flat=True)
     )
-    title = f"Portfolio: {REGISTRY[indicator_id].title}" + (f", {region.name}" if region else "")
-    stamp = f"-{region.code}" if region else ""
+    named = f": {REGISTRY[indicator_ids[0]].title}" if len(indicator_ids) == 1 else ""
+    title = f"Portfolio{named}" + (f", {region.name}" if region else "")
+    stamp = "-".join(
+        ["portfolio", *(indicator_ids if named else []), *([region.code] if region else [])]
+    )
     return Export(
         title=title,
-        filename=f"portfolio-{indicator_id}{stamp}-{timezone.localdate():%Y-%m-%d}",
-        sheets=[Sheet("Portfolio", portfolio_rows(indicator_id, rows, _regions()))],
+        filename=f"{stamp}-{timezone.localdate():%Y-%m-%d}",
+        sheets=[Sheet("Portfolio", portfolio_rows(indicator_ids, lines, _regions()))],
         cover=_cover(
             title,
-            [(r.local_authority, r.submission) for r in rows],
-            [indicator_id],
-            [r.local_authority for r in rows if r.local_authority.pk in child_level],
+            [(line.local_authority, line.submission) for line in lines],
+            indicator_ids,
+            [line.local_authority for line in lines if line.local_authority.pk in child_level],
         ),
     )
 

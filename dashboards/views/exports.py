@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from dashboards import exports
+from dashboards.views.restricted import KEY_INDICATORS
 from indicators.registry import REGISTRY
 from portal.access import Action, OutOfScope, can, requires
 from portal.audit import AuditAction, record
@@ -38,7 +39,7 @@ def _format(fmt: str) -> str:
 
 def _local_authority(request: HttpRequest, la_code: str) -> LocalAuthority:
     """The LA whose dashboard the viewer may see: 404 otherwise, whether or not it exists."""
-    la = LocalAuthority.objects.filter(code=la_code).first()
+    la = LocalAuthority.objects.select_related("region").filter(code=la_code).first()
     if la is None:
         raise OutOfScope
     if not can(request.user, Action.VIEW_DASHBOARD, la):
@@ -53,7 +54,8 @@ def _indicator(indicator_id: str) -> str:
 
 
 def _period(value: str) -> date | None:
-    """``?period=YYYY-MM-DD`` (None when absent); 404 for anything else."""
+    """``?period=YYYY-MM-DD`` (None when absent); 404 for anything else (and, from
+    ``exports.indicator_export``, for a date that is not one of the series' period ends)."""
     if not value:
         return None
     try:
@@ -97,7 +99,10 @@ def indicator_export(
     fmt = _format(fmt)
     indicator_id = _indicator(indicator_id)
     period = _period(request.GET.get("period", ""))
-    export = exports.indicator_export(request.user, la, indicator_id, period)
+    try:
+        export = exports.indicator_export(request.user, la, indicator_id, period)
+    except exports.UnknownPeriod:
+        raise Http404("No such period.") from None
     record(
         AuditAction.EXPORT,
         request=request,
@@ -113,22 +118,23 @@ def indicator_export(
 @require_GET
 @requires(Action.VIEW_DASHBOARD)
 def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    """The portfolio of the LAs in the viewer's scope for ``?indicator=`` (default: the first
-    in the registry), of ``?region=`` only when given (an ``E12`` region or ``E13`` London
-    sub-region code)."""
+    """The portfolio of the LAs in the viewer's scope, as the page shows it: the key
+    indicators (``?indicator=``, repeatable, for others), of ``?region=`` only when given (an
+    ``E12`` region or ``E13`` London sub-region code)."""
     fmt = _format(fmt)
-    indicator_id = _indicator(request.GET.get("indicator") or next(iter(REGISTRY)))
+    indicator_ids = [_indicator(i) for i in request.GET.getlist("indicator") if i]
+    indicator_ids = list(dict.fromkeys(indicator_ids)) or list(KEY_INDICATORS)
     region_code = request.GET.get("region", "")
     region = Region.objects.filter(code=region_code).first() if region_code else None
     if region_code and region is None:
         raise Http404
-    export = exports.portfolio_export(request.user, indicator_id, region)
+    export = exports.portfolio_export(request.user, indicator_ids, region)
     record(
         AuditAction.EXPORT,
         request=request,
         kind="portfolio",
         format=fmt,
-        indicator=indicator_id,
+        indicators=indicator_ids,
         region=region.code if region else "",
     )
     return _send(export, fmt)

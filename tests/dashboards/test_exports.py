@@ -20,10 +20,12 @@ import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from dashboards import exports
 from dashboards.exports import COLUMNS, DIMENSION_LABELS
+from dashboards.views.restricted import KEY_INDICATORS
 from indicators.disclosure import is_small
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from indicators.registry import REGISTRY, Unit
@@ -73,13 +75,21 @@ def _groups(sub: Submission, indicator_id: str, end: date, dimension: str,
         )  # fmt: skip
 
 
+def _accepted(la_code: str) -> Submission:
+    submission = make_submission(la_code, Submission.Status.ACCEPTED)
+    # As ``indicators.services.store_indicators`` does when it stores an LA's figures.
+    Submission.objects.filter(pk=submission.pk).update(indicators_computed_at=timezone.now())
+    submission.refresh_from_db()
+    return submission
+
+
 @pytest.fixture
 def figures(personas: dict[str, Any]) -> dict[str, Submission]:
     """Barnsley: re-referrals with a small February (4 of 60) and, in March (40 of 200), a
     breakdown by sex and by ethnicity with exactly one small group each (so one more is hidden
     with it) and by age with none; a count of 2 and a rate from 3 children. Leeds: two small
     groups of three. Camden (the analyst's only): large numbers."""
-    barnsley = make_submission("370", Submission.Status.ACCEPTED)
+    barnsley = _accepted("370")
     for end, n, d in ((YEAR_BEFORE, 10, 50), (FEBRUARY, 4, 60), (MARCH, 40, 200)):
         _value(barnsley, "rereferral_12m", end, n, d)
     _groups(barnsley, "rereferral_12m", MARCH, "sex",
@@ -95,13 +105,13 @@ def figures(personas: dict[str, Any]) -> dict[str, Submission]:
     _value(barnsley, "cin_rate", MARCH, 3, 51_799)
     _value(barnsley, "nfa_reassessed_12m", MARCH, None, None, status="incomplete_follow_up")
 
-    leeds = make_submission("383", Submission.Status.ACCEPTED)
+    leeds = _accepted("383")
     _value(leeds, "rereferral_12m", YEAR_BEFORE, 45, 240)
     _value(leeds, "rereferral_12m", MARCH, 50, 250)
     _groups(leeds, "rereferral_12m", MARCH, "disability",
             [("Yes", 1, 20), ("No", 45, 200), ("Unknown", 4, 30)])  # fmt: skip
 
-    camden = make_submission("202", Submission.Status.ACCEPTED)
+    camden = _accepted("202")
     _value(camden, "rereferral_12m", MARCH, 90, 300)
     return {"370": barnsley, "383": leeds, "202": camden}
 
@@ -171,7 +181,8 @@ def download(client: Client, name: str, *args: str, **params: str) -> list[Row]:
 def reachable_downloads(user: Any) -> Iterator[tuple[str, tuple[str, ...], dict[str, str]]]:
     """Every export a user can reach: the dashboard and every indicator (each period with
     breakdowns too) of every LA in scope that has figures, and one that has none; the
-    portfolio of every indicator, and of their region."""
+    portfolio as the page shows it (the key indicators), of every indicator, and of their
+    region."""
     in_scope = local_authorities_for(user, Action.VIEW_DASHBOARD)
     with_figures = set(IndicatorValue.objects.values_list("local_authority__code", flat=True))
     codes = sorted(with_figures & set(in_scope.values_list("code", flat=True)))
@@ -187,6 +198,7 @@ def reachable_downloads(user: Any) -> Iterator[tuple[str, tuple[str, ...], dict[
                 ).values_list("period_end", flat=True)
                 for period in sorted(set(periods)):
                     yield "indicator_export", (code, indicator_id, fmt), {"period": str(period)}
+        yield "portfolio_export", (fmt,), {}
         for indicator_id in REGISTRY:
             yield "portfolio_export", (fmt,), {"indicator": indicator_id}
         yield "portfolio_export", (fmt,), {"region": YORKSHIRE}
@@ -234,7 +246,7 @@ def assert_disclosure_controlled(rows: list[Row], truth: dict[tuple[str, ...], A
             assert (row["numerator"], row["value"]) == ("c", "c"), row
             assert row["denominator"] in {"c", "z"}, row
         if not row["period_end"]:
-            assert row["status"] == "no_submission"
+            assert row["status"] in {"no_submission", "no_figure"}
             continue
         numerator, denominator = truth[_key(row)]
         if is_small(numerator) or is_small(denominator):
@@ -491,6 +503,7 @@ def test_outsiders_get_404_and_the_attempt_is_audited(
         ("la_export", ["999", "csv"], {}),
         ("indicator_export", ["370", "no_such_indicator", "csv"], {}),
         ("indicator_export", ["370", "rereferral_12m", "csv"], {"period": "2024-13-01"}),
+        ("indicator_export", ["370", "rereferral_12m", "csv"], {"period": "2024-01-31"}),
         ("portfolio_export", ["csv"], {"indicator": "no_such_indicator"}),
         ("portfolio_export", ["csv"], {"region": "E12999999"}),
     ],
@@ -532,7 +545,7 @@ def test_every_download_is_audited_without_figures(
         (
             personas["case_lead"],
             "",
-            {"kind": "portfolio", "format": "csv", "indicator": "cin_rate", "region": YORKSHIRE},
+            {"kind": "portfolio", "format": "csv", "indicators": ["cin_rate"], "region": YORKSHIRE},
         ),
     ]
 
@@ -541,20 +554,30 @@ def test_the_portfolio_lists_every_la_in_scope_alphabetically(
     figures: dict[str, Submission], as_persona: Callable[[str], Client]
 ) -> None:
     rows = download(as_persona("risl"), "portfolio_export", "csv", region=YORKSHIRE)
-    yorkshire = list(LocalAuthority.objects.filter(region__code=YORKSHIRE).order_by("name", "code"))
+    yorkshire = LocalAuthority.objects.current().filter(region__code=YORKSHIRE)
     names = list(dict.fromkeys(r["la_name"] for r in rows))
-    assert names == [la.name for la in yorkshire]
-    assert {r["indicator"] for r in rows} == {next(iter(REGISTRY))}, "the first indicator"
+    assert names == [la.name for la in yorkshire.order_by("name", "code")]
+    indicators = list(dict.fromkeys(r["indicator"] for r in rows))
+    assert indicators == list(KEY_INDICATORS), "the page's key indicators"
     barnsley = [
-        (r["period_end"], r["numerator"], r["as_of"]) for r in rows if r["old_la_code"] == "370"
+        (r["indicator"], r["period_end"], r["numerator"], r["as_of"], r["status"])
+        for r in rows
+        if r["old_la_code"] == "370"
     ]
-    assert barnsley == [("2023-03-31", "10", "2024-03-31"), ("2024-03-31", "40", "2024-03-31")]
-    without = next(r for r in rows if r["old_la_code"] not in {"370", "383"})
-    assert (without["status"], without["numerator"], without["period_end"]) == (
-        "no_submission",
-        "x",
-        "",
-    )
+    assert barnsley[:2] == [
+        ("rereferral_12m", "2023-03-31", "10", "2024-03-31", "ok"),
+        ("rereferral_12m", "2024-03-31", "40", "2024-03-31", "ok"),
+    ]
+    assert barnsley[2:] == [
+        (key, "", "x", "2024-03-31", "no_figure") for key in KEY_INDICATORS[1:]
+    ], "an indicator the submission has no figure for"
+    without = [r for r in rows if r["old_la_code"] not in {"370", "383"}]
+    assert {(r["status"], r["numerator"], r["period_end"]) for r in without} == {
+        ("no_submission", "x", "")
+    }
+    assert len(without) == len(KEY_INDICATORS) * (len(names) - 2), "every LA, every indicator"
+    one = download(as_persona("risl"), "portfolio_export", "csv", indicator="cin_rate")
+    assert {r["indicator"] for r in one} == {"cin_rate"}
 
     inner = download(as_persona("analyst"), "portfolio_export", "csv", region="E13000001")
     assert "Camden" in {r["la_name"] for r in inner}, "a London sub-region filters too"
