@@ -15,13 +15,13 @@ from importlib import import_module
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from portal.middleware import SESSION_STARTED_KEY
+from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,15 +56,6 @@ def session_key(page: Any) -> str:
 
 def session_expiry(page: Any) -> datetime:
     return Session.objects.get(session_key=session_key(page)).expire_date
-
-
-def serious_violations(page: Any) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def test_the_warning_opens_and_stay_signed_in_keeps_the_session(

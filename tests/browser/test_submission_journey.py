@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from submissions.models import Submission
 from tests.browser.test_invitation_journey import sign_in
+from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot
 
 pytestmark = [
@@ -52,15 +52,6 @@ def upload_dir(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -
     folder = tmp_path / "uploads"
     settings.UPLOAD_DIR = folder
     monkeypatch.setenv("UPLOAD_DIR", str(folder))  # inherited by the worker process
-
-
-def serious_violations(page: Any) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def status_tag(page: Any) -> str:
