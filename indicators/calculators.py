@@ -44,6 +44,12 @@ without missing episodes - the DfE API payload - must not show 0% missing).
 numerator). Any other non-ok status leaves numerator, denominator and value empty. An ok
 period with a zero denominator has an empty value.
 
+Drill-down. ``figure_members`` lists the records behind one figure (child, record, the dates
+that put it in or out, and which side it counts in) from the very contributions the series
+count: each carries its cleaned table's row positions, or the contribution its (child,
+period) keys were drawn from. So the rows listed add up to the numerator and denominator by
+construction, and a definition changed here changes the figure and its rows together.
+
 Cleaning, applied before any indicator: rows without a child or start date are left out (they
 cannot be placed; validation reports them); duplicates (same child, same kind, same start;
 for missing episodes the type is part of the kind) count once, keeping the record with the
@@ -71,9 +77,15 @@ from submissions.extract.canonical import TABLES, empty_table
 __all__ = [
     "BREAKDOWN_COLUMNS",
     "DIMENSIONS",
+    "MEMBER_COLUMNS",
+    "MEMBER_RECORDS",
+    "NOT_REPORTED",
     "RESULT_COLUMNS",
+    "Members",
     "compute_all",
     "compute_breakdowns",
+    "figure_members",
+    "members_finder",
 ]
 
 Ints = npt.NDArray[np.int64]
@@ -101,6 +113,35 @@ BREAKDOWN_COLUMNS = (
     "value",
     "status",
 )
+
+#: Columns of ``Members.rows``: the child, the record (its table, identifier where the table
+#: has one, and the two dates ``MEMBER_RECORDS`` names), where it is in the LA's own files
+#: (``_file`` and ``_location`` of the canonical row), and which side of the figure it counts in.
+MEMBER_COLUMNS = (
+    "child_id",
+    "table",
+    "record_id",
+    "start_date",
+    "end_date",
+    "file",
+    "location",
+    "in_numerator",
+    "in_denominator",
+)
+#: Source table -> (identifier column or None, start column, end column): the dates that put
+#: a record in or out of a figure (an end before its start is read as the start, as cleaning
+#: reads it: the dates listed are the ones the figure counted).
+MEMBER_RECORDS: dict[str, tuple[str | None, str, str]] = {
+    "referral": ("referral_id", "referral_date", "closure_date"),
+    "assessment": ("assessment_id", "start_date", "authorisation_date"),
+    "cin_plan": ("plan_id", "start_date", "end_date"),
+    "s47_enquiry": ("s47_id", "start_date", "end_date"),
+    "cp_plan": ("plan_id", "start_date", "end_date"),
+    "cla_episode": ("episode_id", "start_date", "end_date"),
+    "missing_episode": (None, "start_date", "end_date"),
+}
+#: ``Members.status`` of a period the extract does not report (not one of its month ends).
+NOT_REPORTED = "not_reported"
 
 #: Breakdown dimension -> its categories, in display order (DfE labels). "Unknown" collects
 #: children without the characteristic recorded (or not in the child table at all).
@@ -219,6 +260,61 @@ def compute_breakdowns(
     return _frame(blocks, BREAKDOWN_COLUMNS)
 
 
+@dataclass(frozen=True)
+class Members:
+    """The records behind one indicator's figure for one reported period (``figure_members``).
+
+    ``status`` is the period's coverage status before population (``Status``; a rate whose
+    stored status is ``no_population`` still has its numerator's members), or ``NOT_REPORTED``.
+    ``rows`` (columns ``MEMBER_COLUMNS``, by child id and start date) is empty unless it is
+    ``ok``. Exactly ``numerator`` rows are ``in_numerator`` and ``denominator`` rows
+    ``in_denominator``, the figure's own numbers. A row is one record for an indicator that
+    counts records, one child (their earliest record that counts) for one that counts
+    children. Where both sides count the same records (or the same children), a row is in
+    both; the record listed for a child counted on both sides from different tables (looked
+    after, and went missing) is the one that put them in the numerator. Counts and rates have
+    no denominator rows (``has_denominator`` is False: a rate's is the population).
+    """
+
+    indicator_id: str
+    period_start: date | None
+    period_end: date
+    status: str
+    rows: pd.DataFrame
+    has_denominator: bool
+
+    @property
+    def numerator(self) -> int:
+        return int(self.rows["in_numerator"].sum())
+
+    @property
+    def denominator(self) -> int | None:
+        return int(self.rows["in_denominator"].sum()) if self.has_denominator else None
+
+
+def members_finder(
+    tables: Mapping[str, pd.DataFrame], *, as_of: date, coverage_start: date | None
+) -> Callable[[str, date], Members]:
+    """``figure_members`` for many figures of one extract: the tables are cleaned once."""
+    return _Extract(tables, as_of, coverage_start).members
+
+
+def figure_members(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: date,
+    coverage_start: date | None,
+    indicator_id: str,
+    period_end: date,
+) -> Members:
+    """The records behind ``indicator_id``'s numerator and denominator for the period ending
+    ``period_end``, computed by the very contributions ``compute_all`` counts (same inputs),
+    so the rows always add up to the figure. ``KeyError`` for an id not in the registry."""
+    return members_finder(tables, as_of=as_of, coverage_start=coverage_start)(
+        indicator_id, period_end
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Dates. Arrays are datetime64[D] (NaT = blank); months are numpy month indices
 # (months since January 1970).
@@ -311,12 +407,27 @@ class _Grid:
 
 @dataclass(frozen=True)
 class _Contrib:
+    """Rows counting in the grid periods ``lo..hi`` each, and where they came from (for the
+    drill-down, ``_Extract.members_at``): either the cleaned ``table``'s row positions
+    (``row``), or, for counts of distinct (child, period) keys (``_from_keys``), the
+    contribution the keys were drawn from (``source``) and whether each key stands for one
+    child (``distinct``) or for each of the source's rows of that child and period. Carrying
+    them costs the series nothing: positions are one more index of arrays already indexed."""
+
     child: Ints
     lo: Ints
     hi: Ints
+    table: str = ""
+    row: Ints | None = None
+    source: _Contrib | None = None
+    distinct: bool = True
 
     def where(self, mask: Bools) -> _Contrib:
-        return _Contrib(self.child[mask], self.lo[mask], self.hi[mask])
+        row = None if self.row is None else self.row[mask]
+        return _Contrib(
+            self.child[mask], self.lo[mask], self.hi[mask], self.table, row, self.source,
+            self.distinct,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -340,9 +451,11 @@ def _keys(contrib: _Contrib, size: int) -> Ints:
     return contrib.child[rows] * size + periods
 
 
-def _from_keys(keys: Ints, size: int) -> _Contrib:
+def _from_keys(keys: Ints, size: int, source: _Contrib, *, distinct: bool = True) -> _Contrib:
+    """(child, period) keys drawn from ``source``'s rows as a contribution: one row per key.
+    ``distinct``: the keys are distinct (one per child and period), else one per source row."""
     periods = keys % size
-    return _Contrib(keys // size, periods, periods)
+    return _Contrib(keys // size, periods, periods, source.table, None, source, distinct)
 
 
 def _unique(keys: Ints) -> Ints:
@@ -362,7 +475,7 @@ def _member(keys: Ints, distinct: Ints) -> Bools:
 
 def _distinct(contrib: _Contrib, size: int) -> _Contrib:
     """The same periods, each child counted once per period."""
-    return _from_keys(_unique(_keys(contrib, size)), size)
+    return _from_keys(_unique(_keys(contrib, size)), size, contrib)
 
 
 def _note_source(recorded_text: str, inferred_text: str, noun: str) -> Callable[..., str | None]:
@@ -450,6 +563,82 @@ class _Extract:
         flat = np.bincount(category * size + period, minlength=count * size)
         return flat.reshape(count, size).astype(np.int64)
 
+    # -- the drill-down
+
+    def members(self, indicator_id: str, period_end: date) -> Members:
+        """``figure_members`` over this extract."""
+        indicator = REGISTRY[indicator_id]
+        has_denominator = indicator.unit in (Unit.PERCENT, Unit.RATIO)
+        grid = self.grid
+        period = _month_index(period_end) - grid.first
+        reported = 0 <= period < grid.size and grid.ends()[period].astype(object) == period_end
+        status = str(self.status(indicator)[period]) if reported else NOT_REPORTED
+        rows = _empty_members()
+        if status == Status.OK:
+            parts = self.parts(indicator_id)
+            numerator = self._records_at(parts.numerator, period)
+            if parts.denominator is None:
+                rows = _member_rows(numerator, None, by_record=True)
+            else:
+                denominator = self._records_at(parts.denominator, period)
+                same_table = parts.numerator.table == parts.denominator.table
+                rows = _member_rows(numerator, denominator, by_record=same_table)
+        return Members(
+            indicator_id=indicator_id,
+            period_start=grid.starts()[period].astype(object) if reported else None,
+            period_end=period_end,
+            status=status,
+            rows=rows,
+            has_denominator=has_denominator,
+        )
+
+    def _records_at(self, contrib: _Contrib, period: int) -> pd.DataFrame:
+        """The records counting in grid period ``period``, one per row ``series`` counts there:
+        a contribution's own rows, or for one of (child, period) keys the rows of its source
+        (of those children) that count there: every one, or each child's first for distinct
+        keys. ``key`` matches them across a figure's two sides (``_member_rows``)."""
+        at = (contrib.lo <= period) & (period <= contrib.hi)
+        child, row = contrib.child[at], contrib.row[at] if contrib.row is not None else None
+        if row is None:
+            source = contrib.source
+            assert source is not None, "keys without a source"
+            assert source.row is not None, "keys drawn from keys"
+            covered = (source.lo <= period) & (period <= source.hi)
+            covered &= np.isin(source.child, child)
+            child, row = source.child[covered], source.row[covered]
+            if contrib.distinct:  # the earliest record of each child (frames are sorted)
+                order = np.lexsort((row, child))
+                child, row = child[order], row[order]
+                first = np.ones(len(child), bool)
+                first[1:] = child[1:] != child[:-1]
+                child, row = child[first], row[first]
+        return self._records(contrib.table, row).assign(child=child)
+
+    def _records(self, table: str, row: Ints) -> pd.DataFrame:
+        """Rows ``row`` of the cleaned ``table`` as member records (``MEMBER_COLUMNS`` but the
+        flags)."""
+        frame = self.frames[table].iloc[row]
+        id_column, start, end = MEMBER_RECORDS[table]
+        blank = pd.Series(pd.NA, index=frame.index, dtype="string")
+
+        def text(column: str | None) -> pd.Series:
+            if column is None or column not in frame:
+                return blank
+            return frame[column].astype("string")
+
+        return pd.DataFrame(
+            {
+                "child_id": text("child_id"),
+                "table": pd.Series(table, index=frame.index, dtype="string"),
+                "record_id": text(id_column),
+                "start_date": frame[start].astype("datetime64[ns]"),
+                "end_date": frame[end].astype("datetime64[ns]"),
+                "file": text("_file"),
+                "location": text("_location"),
+                "row": row,
+            }
+        ).reset_index(drop=True)
+
     # -- grid arithmetic
 
     def contrib(
@@ -458,12 +647,14 @@ class _Extract:
         """Rows of ``table`` counting in the periods ending in months lo..hi, clipped to the
         grid; rows that count in no reported period are dropped."""
         child = self.child[table]
+        row = np.arange(len(child))
         if mask is not None:
             child, lo_month, hi_month = child[mask], lo_month[mask], hi_month[mask]
+            row = row[mask]
         lo = np.maximum(lo_month - self.grid.first, 0)
         hi = np.minimum(hi_month - self.grid.first, self.grid.size - 1)
         keep = lo <= hi
-        return _Contrib(child[keep], lo[keep], hi[keep])
+        return _Contrib(child[keep], lo[keep], hi[keep], table, row[keep])
 
     def in_period(self, table: str, days: Days, mask: Bools | None = None) -> _Contrib:
         """Rows whose date is in P: the periods ending in the date's month and the 11 after."""
@@ -690,35 +881,41 @@ class _Extract:
         # legal status is not a short break: the API payload has none).
         not_short_break = ~episodes["legal_status"].isin(_SHORT_BREAK_STATUSES).fillna(False)
         in_care = not_short_break.to_numpy(bool)
-        looked_after = _unique(_keys(self.overlapping("cla_episode", start, end, in_care), size))
+        in_care_episodes = self.overlapping("cla_episode", start, end, in_care)
+        looked_after = _unique(_keys(in_care_episodes, size))
 
         missing = self.frames["missing_episode"]
         m_start, m_end = _days(missing["start_date"]), _days(missing["end_date"])
         kind = missing["type"].to_numpy(dtype=object, na_value="")
 
-        def went(kind_code: str) -> Ints:
+        def went(kind_code: str) -> tuple[Ints, _Contrib]:
             """(child, period) keys, one per episode of this type overlapping P, of children
-            looked after in P."""
-            episodes_keys = _keys(
-                self.overlapping("missing_episode", m_start, m_end, kind == kind_code), size
-            )
-            return episodes_keys[_member(episodes_keys, looked_after)]
+            looked after in P; and the episodes they come from."""
+            episodes = self.overlapping("missing_episode", m_start, m_end, kind == kind_code)
+            episodes_keys = _keys(episodes, size)
+            return episodes_keys[_member(episodes_keys, looked_after)], episodes
 
-        missing_keys, away_keys = went("M"), went("A")
+        (missing_keys, missing_from), (away_keys, away_from) = went("M"), went("A")
         went_missing = _unique(missing_keys)
-        open_keys = _keys(self.open_at_end("missing_episode", m_start, m_end, kind == "M"), size)
+        open_missing = self.open_at_end("missing_episode", m_start, m_end, kind == "M")
+        open_keys = _keys(open_missing, size)
         missing_now = _unique(open_keys[_member(open_keys, looked_after)])
-        children_in_care = _from_keys(looked_after, size)
+        children_in_care = _from_keys(looked_after, size, in_care_episodes)
         return {
             "cla_rate": _Parts(
                 _distinct(self.open_at_end("cla_episode", start, end, in_care), size)
             ),
-            "cla_missing_pct": _Parts(_from_keys(went_missing, size), children_in_care),
-            "cla_away_pct": _Parts(_from_keys(_unique(away_keys), size), children_in_care),
-            "missing_episodes_per_child": _Parts(
-                _from_keys(missing_keys, size), _from_keys(went_missing, size)
+            "cla_missing_pct": _Parts(
+                _from_keys(went_missing, size, missing_from), children_in_care
             ),
-            "missing_at_period_end": _Parts(_from_keys(missing_now, size)),
+            "cla_away_pct": _Parts(
+                _from_keys(_unique(away_keys), size, away_from), children_in_care
+            ),
+            "missing_episodes_per_child": _Parts(
+                _from_keys(missing_keys, size, missing_from, distinct=False),
+                _from_keys(went_missing, size, missing_from),
+            ),
+            "missing_at_period_end": _Parts(_from_keys(missing_now, size, open_missing)),
         }
 
     # -- child characteristics
@@ -763,6 +960,43 @@ class _Extract:
         birth is blank): shape (edges, children)."""
         birth = _days(self._children["date_of_birth"])
         return np.stack([_months(_add_months(birth, 12 * years)) for years in _AGE_EDGES])
+
+
+# ---------------------------------------------------------------------------------------------
+# The drill-down's rows
+
+
+def _empty_members() -> pd.DataFrame:
+    dtypes = dict.fromkeys(MEMBER_COLUMNS, "string")
+    dtypes.update(start_date="datetime64[ns]", end_date="datetime64[ns]")
+    dtypes.update(in_numerator="bool", in_denominator="bool")
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+
+
+def _member_rows(
+    numerator: pd.DataFrame, denominator: pd.DataFrame | None, *, by_record: bool
+) -> pd.DataFrame:
+    """One row per record (or child) on either side of a figure, flagged with the sides it
+    counts in. The sides are matched ``by_record`` when they count the same table's records
+    (each side holds a record at most once), else by child (both count distinct children)."""
+    if denominator is None:
+        rows = numerator.assign(in_numerator=True, in_denominator=False)
+    else:
+        key = "row" if by_record else "child"
+        in_both = numerator[key].isin(denominator[key])
+        rows = pd.concat(
+            [
+                numerator.assign(in_numerator=True, in_denominator=in_both.to_numpy()),
+                denominator[~denominator[key].isin(numerator[key])].assign(
+                    in_numerator=False, in_denominator=True
+                ),
+            ],
+            ignore_index=True,
+        )
+    if rows.empty:
+        return _empty_members()
+    rows = rows.sort_values(["child_id", "start_date", "table", "record_id"], kind="stable")
+    return rows[list(MEMBER_COLUMNS)].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
