@@ -575,14 +575,7 @@ class _Extract:
         status = str(self.status(indicator)[period]) if reported else NOT_REPORTED
         rows = _empty_members()
         if status == Status.OK:
-            parts = self.parts(indicator_id)
-            numerator = self._records_at(parts.numerator, period)
-            if parts.denominator is None:
-                rows = _member_rows(numerator, None, by_record=True)
-            else:
-                denominator = self._records_at(parts.denominator, period)
-                same_table = parts.numerator.table == parts.denominator.table
-                rows = _member_rows(numerator, denominator, by_record=same_table)
+            rows = self._member_rows(self.parts(indicator_id), period)
         return Members(
             indicator_id=indicator_id,
             period_start=grid.starts()[period].astype(object) if reported else None,
@@ -592,52 +585,83 @@ class _Extract:
             has_denominator=has_denominator,
         )
 
-    def _records_at(self, contrib: _Contrib, period: int) -> pd.DataFrame:
-        """The records counting in grid period ``period``, one per row ``series`` counts there:
-        a contribution's own rows, or for one of (child, period) keys the rows of its source
-        (of those children) that count there: every one, or each child's first for distinct
-        keys. ``key`` matches them across a figure's two sides (``_member_rows``)."""
+    def _member_rows(self, parts: _Parts, period: int) -> pd.DataFrame:
+        """One row per record (or child) on either side of the figure, flagged with the
+        sides it counts in. The sides are matched by record when they count the same table's
+        records (each side holds a record at most once), else by child (both sides count
+        distinct children); a row on both sides shows the numerator's record."""
+        numerator = parts.numerator
+        child, row = self._rows_at(numerator, period)
+        # (table, rows, in the numerator, which are in the denominator: None for all of them)
+        pieces: list[tuple[str, Ints, bool, Bools | None]] = [
+            (numerator.table, row, True, np.zeros(len(row), bool))
+        ]
+        if parts.denominator is not None:
+            denominator = parts.denominator
+            other_child, other_row = self._rows_at(denominator, period)
+            by_record = numerator.table == denominator.table
+            key, other_key = (row, other_row) if by_record else (child, other_child)
+            pieces = [
+                (numerator.table, row, True, np.isin(key, other_key)),
+                (denominator.table, other_row[~np.isin(other_key, key)], False, None),
+            ]
+        frames = [
+            self._records(table, rows).assign(
+                in_numerator=side, in_denominator=True if both is None else both
+            )
+            for table, rows, side, both in pieces
+            if len(rows)
+        ]
+        if not frames:
+            return _empty_members()
+        joined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        joined = joined.sort_values(["child_id", "start_date", "table", "record_id"])
+        return joined.reset_index(drop=True)
+
+    def _rows_at(self, contrib: _Contrib, period: int) -> tuple[Ints, Ints]:
+        """(child, row) of the records counting in grid period ``period``, one per row
+        ``series`` counts there: a contribution's own rows, or for one of (child, period)
+        keys the rows of its source (of those children) that count there: every one, or each
+        child's earliest (frames are sorted by child and start) for distinct keys."""
         at = (contrib.lo <= period) & (period <= contrib.hi)
-        child, row = contrib.child[at], contrib.row[at] if contrib.row is not None else None
-        if row is None:
-            source = contrib.source
-            assert source is not None, "keys without a source"
-            assert source.row is not None, "keys drawn from keys"
-            covered = (source.lo <= period) & (period <= source.hi)
-            covered &= np.isin(source.child, child)
-            child, row = source.child[covered], source.row[covered]
-            if contrib.distinct:  # the earliest record of each child (frames are sorted)
-                order = np.lexsort((row, child))
-                child, row = child[order], row[order]
-                first = np.ones(len(child), bool)
-                first[1:] = child[1:] != child[:-1]
-                child, row = child[first], row[first]
-        return self._records(contrib.table, row).assign(child=child)
+        if contrib.row is not None:
+            return contrib.child[at], contrib.row[at]
+        source = contrib.source
+        assert source is not None, "keys without a source"
+        assert source.row is not None, "keys drawn from keys"
+        covered = (source.lo <= period) & (period <= source.hi)
+        covered &= np.isin(source.child, contrib.child[at])
+        child, row = source.child[covered], source.row[covered]
+        if contrib.distinct:
+            order = np.lexsort((row, child))
+            child, row = child[order], row[order]
+            first = np.ones(len(child), bool)
+            first[1:] = child[1:] != child[:-1]
+            child, row = child[first], row[first]
+        return child, row
 
-    def _records(self, table: str, row: Ints) -> pd.DataFrame:
-        """Rows ``row`` of the cleaned ``table`` as member records (``MEMBER_COLUMNS`` but the
-        flags)."""
-        frame = self.frames[table].iloc[row]
+    def _records(self, table: str, rows: Ints) -> pd.DataFrame:
+        """Rows ``rows`` of the cleaned ``table`` as member records (``MEMBER_COLUMNS`` but
+        the flags)."""
+        frame = self.frames[table].iloc[rows]
         id_column, start, end = MEMBER_RECORDS[table]
-        blank = pd.Series(pd.NA, index=frame.index, dtype="string")
 
-        def text(column: str | None) -> pd.Series:
+        def text(column: str | None) -> Any:
             if column is None or column not in frame:
-                return blank
-            return frame[column].astype("string")
+                return pd.array([pd.NA] * len(frame), dtype="string")
+            return frame[column].astype("string").array
 
         return pd.DataFrame(
             {
                 "child_id": text("child_id"),
-                "table": pd.Series(table, index=frame.index, dtype="string"),
+                "table": pd.array([table] * len(frame), dtype="string"),
                 "record_id": text(id_column),
-                "start_date": frame[start].astype("datetime64[ns]"),
-                "end_date": frame[end].astype("datetime64[ns]"),
+                "start_date": frame[start].to_numpy(dtype="datetime64[ns]"),
+                "end_date": frame[end].to_numpy(dtype="datetime64[ns]"),
                 "file": text("_file"),
                 "location": text("_location"),
-                "row": row,
             }
-        ).reset_index(drop=True)
+        )
 
     # -- grid arithmetic
 
@@ -967,36 +991,22 @@ class _Extract:
 
 
 def _empty_members() -> pd.DataFrame:
-    dtypes = dict.fromkeys(MEMBER_COLUMNS, "string")
-    dtypes.update(start_date="datetime64[ns]", end_date="datetime64[ns]")
-    dtypes.update(in_numerator="bool", in_denominator="bool")
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    """``Members.rows`` with no rows (built once: an empty frame is slow to make)."""
+    return _EMPTY_MEMBERS.copy()
 
 
-def _member_rows(
-    numerator: pd.DataFrame, denominator: pd.DataFrame | None, *, by_record: bool
-) -> pd.DataFrame:
-    """One row per record (or child) on either side of a figure, flagged with the sides it
-    counts in. The sides are matched ``by_record`` when they count the same table's records
-    (each side holds a record at most once), else by child (both count distinct children)."""
-    if denominator is None:
-        rows = numerator.assign(in_numerator=True, in_denominator=False)
-    else:
-        key = "row" if by_record else "child"
-        in_both = numerator[key].isin(denominator[key])
-        rows = pd.concat(
-            [
-                numerator.assign(in_numerator=True, in_denominator=in_both.to_numpy()),
-                denominator[~denominator[key].isin(numerator[key])].assign(
-                    in_numerator=False, in_denominator=True
-                ),
-            ],
-            ignore_index=True,
+_EMPTY_MEMBERS = pd.DataFrame(
+    {
+        column: pd.Series(
+            dtype="datetime64[ns]"
+            if column.endswith("_date")
+            else "bool"
+            if column.startswith("in_")
+            else "string"
         )
-    if rows.empty:
-        return _empty_members()
-    rows = rows.sort_values(["child_id", "start_date", "table", "record_id"], kind="stable")
-    return rows[list(MEMBER_COLUMNS)].reset_index(drop=True)
+        for column in MEMBER_COLUMNS
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
