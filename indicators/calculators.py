@@ -274,6 +274,8 @@ class Members:
     both; the record listed for a child counted on both sides from different tables (looked
     after, and went missing) is the one that put them in the numerator. Counts and rates have
     no denominator rows (``has_denominator`` is False: a rate's is the population).
+    ``numerator_children`` and ``denominator_children`` say whether a side counts children
+    (one row each) rather than records.
     """
 
     indicator_id: str
@@ -282,6 +284,8 @@ class Members:
     status: str
     rows: pd.DataFrame
     has_denominator: bool
+    numerator_children: bool = False
+    denominator_children: bool = False
 
     @property
     def numerator(self) -> int:
@@ -574,8 +578,12 @@ class _Extract:
         reported = 0 <= period < grid.size and grid.ends()[period].astype(object) == period_end
         status = str(self.status(indicator)[period]) if reported else NOT_REPORTED
         rows = _empty_members()
+        children = [False, False]
         if status == Status.OK:
-            rows = self._member_rows(self.parts(indicator_id), period)
+            parts = self.parts(indicator_id)
+            rows = self._member_rows(parts, period)
+            for side, contrib in enumerate((parts.numerator, parts.denominator)):
+                children[side] = contrib is not None and contrib.row is None and contrib.distinct
         return Members(
             indicator_id=indicator_id,
             period_start=grid.starts()[period].astype(object) if reported else None,
@@ -583,6 +591,8 @@ class _Extract:
             status=status,
             rows=rows,
             has_denominator=has_denominator,
+            numerator_children=children[0],
+            denominator_children=children[1],
         )
 
     def _member_rows(self, parts: _Parts, period: int) -> pd.DataFrame:

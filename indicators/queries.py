@@ -12,8 +12,11 @@ viewer and asks ``portal.access`` what they may see:
   through ``indicators.disclosure``: counts of 1 to 4 are ``c``, and a breakdown's groups are
   suppressed so that none can be recovered from the LA's figure.
 
-The child-level members behind a figure (the drill-down) need the stored canonical extract;
-they are not read here yet.
+The child-level members behind a figure (the drill-down, ``figure_members``) are only for
+those who may see the LA's child-level records. They are not stored: they are worked out again
+from the stored canonical extract of the submission the figure came from, by the same
+calculator and with the same inputs as the stored figure (``indicators.services``), so the
+rows listed add up to the number on the dashboard.
 """
 
 from __future__ import annotations
@@ -27,11 +30,15 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from indicators.calculators import Members
+from indicators.calculators import figure_members as _members_of
 from indicators.disclosure import Disclosed, Hidden, Suppression, disclose, disclose_table
 from indicators.models import IndicatorBreakdown, IndicatorValue
 from portal.access import Action, OutOfScope, can, local_authorities_for
 from portal.models import LocalAuthority
+from submissions import storage
 from submissions.models import Submission
+from submissions.services import load_extract
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,11 +48,13 @@ if TYPE_CHECKING:
 __all__ = [
     "BreakdownRow",
     "BreakdownTable",
+    "FigureMembers",
     "Point",
     "PortfolioLine",
     "PortfolioRow",
     "Series",
     "breakdowns",
+    "figure_members",
     "month_end_on_or_before",
     "portfolio",
     "portfolio_lines",
@@ -320,3 +329,69 @@ def breakdowns(
             )
         )
     return tables
+
+
+@dataclass(frozen=True)
+class FigureMembers:
+    """The records behind one stored figure (``figure_members``), or why there are none.
+
+    ``value`` is the stored figure (None: the LA has no figure of the indicator for that
+    period) and ``submission`` the submission it was computed from. ``members`` is None when
+    there is no figure, or when that submission's stored extract (and raw files) were deleted
+    at the end of their retention (``extract_gone``); otherwise ``members.status`` says
+    whether the period has a number (``ok``) and ``members.rows`` lists them.
+    """
+
+    indicator_id: str
+    period_end: date
+    value: IndicatorValue | None
+    submission: Submission | None
+    members: Members | None
+    extract_gone: bool = False
+
+    @property
+    def matches(self) -> bool:
+        """The rows add up to the stored numerator and denominator. Always so while the
+        figures are computed by the code that lists the rows; False only if the definitions
+        changed since the figure was stored and it has not been recomputed yet."""
+        if self.value is None or self.members is None or self.members.status != "ok":
+            return False
+        denominator = self.members.denominator
+        return self.members.numerator == self.value.numerator and (
+            denominator is None or denominator == self.value.denominator
+        )
+
+
+def figure_members(
+    user: User | AnonymousUser, la: LocalAuthority, indicator_id: str, period_end: date
+) -> FigureMembers:
+    """The child records behind ``la``'s stored figure of ``indicator_id`` for the period
+    ending ``period_end``: worked out from the stored canonical extract of the submission the
+    figure came from, with the as-of date and coverage start the figure was computed with
+    (``indicators.services.indicator_rows``). ``OutOfScope`` unless ``user`` may see the LA's
+    child-level records (its own LA users; never a DfE role). ``KeyError`` for an indicator
+    id not in the registry."""
+    if not can(user, Action.VIEW_CHILD_LEVEL, la):
+        raise OutOfScope(la.code)
+    value = (
+        IndicatorValue.objects.filter(
+            local_authority=la, indicator_id=indicator_id, period_end=period_end
+        )
+        .select_related("submission")
+        .first()
+    )
+    if value is None:
+        return FigureMembers(indicator_id, period_end, None, None, None)
+    submission = value.submission
+    try:
+        extract = load_extract(submission)
+    except storage.FileGone:
+        return FigureMembers(indicator_id, period_end, value, submission, None, extract_gone=True)
+    members = _members_of(
+        extract.tables,
+        as_of=extract.as_of or submission.as_of,
+        coverage_start=extract.coverage_start,
+        indicator_id=indicator_id,
+        period_end=period_end,
+    )
+    return FigureMembers(indicator_id, period_end, value, submission, members)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from dashboards.views import exports, notes, restricted
+from dashboards.views import drilldown, exports, notes, restricted
 
 app_name = "restricted_dashboards"
 
@@ -31,5 +31,13 @@ urlpatterns: list[URLPattern] = [
         "la/<str:la_code>/<slug:indicator_id>/export.<str:fmt>",
         exports.indicator_export,
         name="indicator_export",
+    ),
+    # The drill-down to child records (dashboards.views.drilldown): VIEW_CHILD_LEVEL, 404 for
+    # everyone else (conceal).
+    path("la/<str:la_code>/<slug:indicator_id>/children/", drilldown.members, name="members"),
+    path(
+        "la/<str:la_code>/<slug:indicator_id>/children/csv/",
+        drilldown.members_csv,
+        name="members_csv",
     ),
 ]

@@ -170,6 +170,7 @@ def test_repeat_plans_list_the_plans_starting_in_the_period() -> None:
     )
     members = _members(data, "repeat_cpp_12m", "2025-03-31")  # P = 2024-04-01..2025-03-31
     assert (members.numerator, members.denominator) == (1, 2)
+    assert (members.numerator_children, members.denominator_children) == (False, False)
     assert _listed(members, *DATES, *FLAGS) == [
         ("A", "cp_plan", "A2", "2024-09-01", None, True, True),
         ("B", "cp_plan", "B1", "2024-07-01", "2025-01-31", False, True),
@@ -208,6 +209,7 @@ def test_a_rate_lists_each_child_once_by_their_earliest_record() -> None:
     )
     members = _members(data, "cpp_rate", "2024-12-31")
     assert (members.numerator, members.denominator) == (1, None)
+    assert members.numerator_children
     assert _listed(members, *DATES, *FLAGS) == [
         ("A", "cp_plan", "A1", "2024-01-10", None, True, False),
     ]
@@ -275,6 +277,7 @@ def test_missing_children_are_listed_by_the_episode_that_put_them_in() -> None:
 def test_episodes_per_child_lists_every_episode_and_counts_each_child_once() -> None:
     members = _members(MISSING_EXTRACT, "missing_episodes_per_child", "2024-12-31")
     assert (members.numerator, members.denominator) == (6, 3)
+    assert (members.numerator_children, members.denominator_children) == (False, True)
     assert _listed(members, "child_id", "start_date", "end_date", *FLAGS) == [
         ("A", "2024-02-01", "2024-02-03", True, True),  # the duplicate counts once
         ("A", "2024-05-10", None, True, False),

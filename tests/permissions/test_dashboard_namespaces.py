@@ -53,3 +53,14 @@ def test_every_restricted_dashboard_view_declares_a_dashboard_action() -> None:
     ]
 
     assert wrong == []
+
+
+def test_child_level_views_are_concealed_from_those_who_may_not_see_them() -> None:
+    child_level = [
+        (name, view)
+        for _, name, view in views_in("restricted_dashboards")
+        if getattr(view, "required_action", None) == Action.VIEW_CHILD_LEVEL
+    ]
+
+    assert child_level, "the drill-down is not mounted"
+    assert [name for name, view in child_level if not (view.per_object and view.conceal)] == []
