@@ -412,26 +412,27 @@ class _Grid:
 @dataclass(frozen=True)
 class _Contrib:
     """Rows counting in the grid periods ``lo..hi`` each, and where they came from (for the
-    drill-down, ``_Extract.members_at``): either the cleaned ``table``'s row positions
-    (``row``), or, for counts of distinct (child, period) keys (``_from_keys``), the
-    contribution the keys were drawn from (``source``) and whether each key stands for one
-    child (``distinct``) or for each of the source's rows of that child and period. Carrying
-    them costs the series nothing: positions are one more index of arrays already indexed."""
+    drill-down, ``_Extract._rows_at``): either rows of the cleaned ``table``, or, for counts
+    of distinct (child, period) keys (``_from_keys``), the contribution the keys were drawn
+    from (``source``) and whether each key stands for one child (``distinct``) or for each of
+    the source's rows of that child and period. The rows are kept as the masks that chose
+    them (``picked``: the caller's mask, or None for every row, then which of those count in
+    a reported period), so the series, which never need them, pay nothing to carry them."""
 
     child: Ints
     lo: Ints
     hi: Ints
     table: str = ""
-    row: Ints | None = None
+    picked: tuple[Bools | None, Bools] | None = None
     source: _Contrib | None = None
     distinct: bool = True
 
-    def where(self, mask: Bools) -> _Contrib:
-        row = None if self.row is None else self.row[mask]
-        return _Contrib(
-            self.child[mask], self.lo[mask], self.hi[mask], self.table, row, self.source,
-            self.distinct,
-        )  # fmt: skip
+    def rows(self) -> Ints | None:
+        """Positions in the cleaned ``table`` of the rows (None for keys)."""
+        if self.picked is None:
+            return None
+        mask, keep = self.picked
+        return np.flatnonzero(keep) if mask is None else np.flatnonzero(mask)[keep]
 
 
 @dataclass(frozen=True)
@@ -583,7 +584,7 @@ class _Extract:
             parts = self.parts(indicator_id)
             rows = self._member_rows(parts, period)
             for side, contrib in enumerate((parts.numerator, parts.denominator)):
-                children[side] = contrib is not None and contrib.row is None and contrib.distinct
+                children[side] = contrib is not None and contrib.picked is None and contrib.distinct
         return Members(
             indicator_id=indicator_id,
             period_start=grid.starts()[period].astype(object) if reported else None,
@@ -634,14 +635,16 @@ class _Extract:
         keys the rows of its source (of those children) that count there: every one, or each
         child's earliest (frames are sorted by child and start) for distinct keys."""
         at = (contrib.lo <= period) & (period <= contrib.hi)
-        if contrib.row is not None:
-            return contrib.child[at], contrib.row[at]
+        rows = contrib.rows()
+        if rows is not None:
+            return contrib.child[at], rows[at]
         source = contrib.source
         assert source is not None, "keys without a source"
-        assert source.row is not None, "keys drawn from keys"
+        source_rows = source.rows()
+        assert source_rows is not None, "keys drawn from keys"
         covered = (source.lo <= period) & (period <= source.hi)
         covered &= np.isin(source.child, contrib.child[at])
-        child, row = source.child[covered], source.row[covered]
+        child, row = source.child[covered], source_rows[covered]
         if contrib.distinct:
             order = np.lexsort((row, child))
             child, row = child[order], row[order]
@@ -681,14 +684,12 @@ class _Extract:
         """Rows of ``table`` counting in the periods ending in months lo..hi, clipped to the
         grid; rows that count in no reported period are dropped."""
         child = self.child[table]
-        row = np.arange(len(child))
         if mask is not None:
             child, lo_month, hi_month = child[mask], lo_month[mask], hi_month[mask]
-            row = row[mask]
         lo = np.maximum(lo_month - self.grid.first, 0)
         hi = np.minimum(hi_month - self.grid.first, self.grid.size - 1)
         keep = lo <= hi
-        return _Contrib(child[keep], lo[keep], hi[keep], table, row[keep])
+        return _Contrib(child[keep], lo[keep], hi[keep], table, (mask, keep))
 
     def in_period(self, table: str, days: Days, mask: Bools | None = None) -> _Contrib:
         """Rows whose date is in P: the periods ending in the date's month and the 11 after."""
