@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
@@ -193,12 +193,9 @@ def _audit(request: HttpRequest, action: AuditAction, figure: _Figure, **details
     )
 
 
-def _dashboard_url(figure: _Figure) -> str | None:
-    """The figure's own page on the LA's dashboard, once that page exists."""
-    try:
-        url = reverse("restricted_dashboards:indicator", args=[figure.la.code, figure.indicator.id])
-    except NoReverseMatch:
-        return None
+def _dashboard_url(figure: _Figure) -> str:
+    """The figure's own page on the LA's dashboard."""
+    url = reverse("restricted_dashboards:indicator", args=[figure.la.code, figure.indicator.id])
     if figure.period_end is None:
         return url
     return f"{url}?{urlencode({'period': figure.period_end.isoformat()})}"

@@ -125,6 +125,7 @@ def test_the_las_own_users_see_the_records_and_the_count_is_the_figure(
     assert (
         "Children behind the figure: Re-referrals within 12 months of a previous referral" in page
     )
+    assert f'href="/dashboards/la/370/{INDICATOR}/?period=2026-03-31"' in page  # back link
     rows = _table_rows(response)
     assert len(rows) == drilldown.PAGE_SIZE
     assert all(row[1].startswith("Referral") for row in rows)
