@@ -94,8 +94,9 @@ def test_a_data_lead_drills_down_and_writes_a_note_which_the_case_lead_reads(
     page.get_by_label("Note", exact=True).fill("Re-referrals rose after the front door moved.")
     page.get_by_role("button", name=re.compile("Save")).click()
     expect(page.locator("[data-context-notes]")).to_contain_text("front door moved")
-    page.get_by_role("link", name="Sign out").click()
+    page.goto("/accounts/logout/")
     page.get_by_role("button", name="Sign out").click()
+    page.context.clear_cookies()
 
     # The Case Lead assigned Barnsley.
     sign_in(page, personas["case_lead"].email, PASSWORD)
