@@ -107,6 +107,16 @@ def number(point: Point | None) -> Decimal | None:
     return point.value
 
 
+def _the(label: str) -> str:
+    """ "the 12 months to March 2026", "31 March 2026" (a snapshot's label starts "At")."""
+    return label[3:] if label.startswith("At ") else f"the {label}"
+
+
+def in_sentence(label: str) -> str:
+    """A period label inside a sentence: "at 31 March 2026", "12 months to March 2026"."""
+    return label[:1].lower() + label[1:]
+
+
 def has_number(point: Point | None) -> bool:
     return number(point) is not None
 
@@ -347,7 +357,7 @@ def series_summary(
             f"{_meaning(last).rstrip('.').lower() or 'no figure'}."
         )
     text = (
-        f"For the {period_label(indicator, latest.period_end).lower()}, {la_name}'s timely "
+        f"For {_the(period_label(indicator, latest.period_end))}, {la_name}'s timely "
         f"figure was {figure_text(indicator, latest, unit=True)}"
     )
     change = change_text(indicator, latest, year_before(points, latest))
@@ -489,7 +499,7 @@ def breakdown_section(
         summary=summary,
         label=(
             f"Bar chart: {indicator.title} by {name.lower()}, "
-            f"{period_label(indicator, end).lower()}. The table after the chart gives every "
+            f"{in_sentence(period_label(indicator, end))}. The table after the chart gives every "
             "figure."
         ),
         chart={
@@ -509,7 +519,7 @@ def breakdown_section(
         },
         table=Table(
             caption=f"{indicator.title} by {name.lower()}: {la_name}, "
-            f"{period_label(indicator, end).lower()}",
+            f"{in_sentence(period_label(indicator, end))}",
             header=Column(name, ("category",), numeric=False),
             columns=columns,
             groups=(RowGroup("", tuple(rows)),),

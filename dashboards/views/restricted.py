@@ -401,6 +401,9 @@ def indicator(request: HttpRequest, la_code: str, indicator_id: str) -> HttpResp
             "points": points,
             "period": period,
             "period_label": timely.period_label(meta, period) if period else "",
+            "period_sentence": timely.in_sentence(timely.period_label(meta, period))
+            if period
+            else "",
             "selected": selected,
             "selected_text": timely.figure_text(meta, selected, unit=True) if selected else "",
             "periods": [

@@ -96,7 +96,8 @@ const lineEndLabels = {
     const labels = []
     chart.data.datasets.forEach((dataset, index) => {
       const meta = chart.getDatasetMeta(index)
-      if (!chart.isDatasetVisible(index)) return
+      // Points without a line (published annual figures) are named by the legend alone.
+      if (!chart.isDatasetVisible(index) || dataset.showLine === false) return
       const last = meta.data.findLast((point) => !point.skip)
       if (last) labels.push({ text: dataset.label, colour: dataset.borderColor, x: last.x, y: last.y })
     })
