@@ -378,21 +378,27 @@ class _LaFigures:
 
 
 def _insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Any]) -> None:
-    """Insert plain rows (tuples in ``columns`` order, attribute names) with one executemany.
+    """Insert plain rows (tuples in ``columns`` order, attribute names) in bulk: COPY on
+    PostgreSQL, one executemany per batch elsewhere (SQLite).
 
     About 1.1 million breakdown rows for 153 LAs: building a model instance for each and
-    letting ``bulk_create`` compile its SQL took over two minutes on SQLite; this takes a
-    fraction of it. The columns are plain (no defaults, signals or triggers to honour) and the
-    database adapters convert dates and Decimals themselves (``dashboards.published.loader``
-    does the same for the published values).
+    letting ``bulk_create`` compile its SQL took over two minutes on SQLite, and executemany
+    over a minute on PostgreSQL; these take a fraction of that. The columns are plain (no
+    defaults, signals or triggers to honour) and the database adapters convert dates, UUIDs
+    and Decimals themselves (``dashboards.published.loader`` inserts the same way).
     """
     if not rows:
         return
     column_of = {field.attname: field.column for field in model._meta.concrete_fields}
     names = ", ".join(connection.ops.quote_name(column_of[name]) for name in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
         for start in range(0, len(rows), _BATCH):
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608 (names from the model, values bound)
