@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
 
 from indicators import queries
 from indicators.calculators import DIMENSIONS
@@ -239,3 +241,24 @@ def test_refused_on_the_production_settings_unless_for_the_benchmark(
     with pytest.raises(CommandError, match="synthetic"):
         seed(las=1)
     assert "Seeded synthetic figures for 1 LA " in seed(las=1, benchmark_database=True)
+
+
+def test_the_restricted_dashboards_show_the_seeded_figures(
+    seeded: list[Submission], personas: dict[str, Any]
+) -> None:
+    client = Client()
+    client.force_login(personas["analyst"])
+    la = seeded[0].local_authority
+    latest = IndicatorValue.objects.get(
+        local_authority=la, indicator_id="rereferral_12m", period_end=AS_OF
+    )
+
+    portfolio = client.get(reverse("restricted_dashboards:portfolio"))
+    dashboard = client.get(reverse("restricted_dashboards:la", kwargs={"la_code": la.code}))
+
+    assert portfolio.status_code == 200
+    assert dashboard.status_code == 200
+    for submission in seeded:
+        assert submission.local_authority.name in portfolio.content.decode()
+    assert latest.value is not None
+    assert f"{latest.value}%" in dashboard.content.decode()
