@@ -1,9 +1,9 @@
 # Convenience targets. The two set-up commands in README.md need no make.
 PY := .venv/bin/python
 
-.PHONY: help serve test lint ci bench assets
+.PHONY: help serve test lint ci bench bench-load assets
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 serve:  ## install and run the service with demo data (embedded default)
 	python3 scripts/dev.py serve
@@ -19,6 +19,9 @@ ci:  ## what CI runs (needs PostgreSQL and Redis on 127.0.0.1)
 
 bench:  ## speed and memory benchmarks (not timed tests)
 	$(PY) -m benchmarks.run
+
+bench-load:  ## load benchmarks of the public and restricted dashboards (PostgreSQL, Redis)
+	$(PY) -m benchmarks.run public_load restricted_load
 
 assets:  ## rebuild GOV.UK Frontend and Chart.js into portal/static (needs Node)
 	bash frontend/build.sh

@@ -10,7 +10,13 @@ buffers and the interpreter) is measured alone:
 * ``indicators`` — every indicator, every month end, for a 3-year extract of the largest LA
   (≈60,000 children). Target: ≤ 5 s, ≤ 1 GB.
 
+Two load benchmarks run only when named, because they need PostgreSQL and Redis on
+127.0.0.1 (``make bench-load`` runs both): ``public_load`` (the public dashboard, target p95
+≤ 150 ms) and ``restricted_load`` (the restricted dashboards at national scale, as a national
+analyst: LA dashboard and portfolio p95 ≤ 200 ms, zero errors). Each prints its own figures.
+
     .venv/bin/python -m benchmarks.run [CASE ...]
+    .venv/bin/python -m benchmarks.run public_load restricted_load
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_903 = Path(__file__).parent / "data" / "ssda903_sample"
 TARGETS = {"903x10": (8.0, 1024), "cin4000": (3.0, 1024), "indicators": (5.0, 1024)}
+#: Load benchmarks (gunicorn, PostgreSQL, Redis): run only when named; each is its own module.
+LOAD_CASES = {
+    "public_load": "benchmarks.public_load",
+    "restricted_load": "benchmarks.restricted_load",
+}
 
 
 def _903x10(work: Path) -> list[tuple[str, Path]]:
@@ -99,6 +110,15 @@ def one(case: str) -> dict[str, object]:
 def main(cases: list[str]) -> int:
     failed = False
     for case in cases or list(TARGETS):
+        if case in LOAD_CASES:
+            print(f"{case}:", flush=True)
+            load = subprocess.run([sys.executable, "-m", LOAD_CASES[case]], cwd=ROOT, check=False)
+            failed |= load.returncode != 0
+            continue
+        if case not in TARGETS:
+            print(f"{case}: unknown; choose from {', '.join([*TARGETS, *LOAD_CASES])}")
+            failed = True
+            continue
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.run", "--one", case],
             cwd=ROOT, capture_output=True, text=True, check=False,

@@ -8,6 +8,12 @@ declarations name; the query API (``queries``) reads what it stored. Also here, 
 need them: the codes the files use for England and for withheld figures, and
 ``reference_date``, which decides which LAs a period's figures can belong to.
 
+Not every loaded indicator is public. ``IndicatorSpec.public`` is False for the four
+missing-children measures: the DfE advises that missing-children figures are potentially
+misleading on a public dashboard (recording differs between LAs), so they are loaded only as
+comparators for the restricted dashboards. ``RESTRICTED_ONLY`` lists them; the query API
+(``queries``) leaves them out of everything the public pages read.
+
 The indicators follow the DfE dashboard (``dfe-analytical-services/CSC_outcomes_and_enablers``,
 ``R/read_data.R``); where a figure differs from it, its caveats say how and why.
 """
@@ -63,6 +69,9 @@ class IndicatorSpec:
     denominator is instead ``numerator_column`` of the row of the same geography and period that
     matches those filters (the "Total" row of a breakdown). With ``Compute.RATE_PER_10K`` the
     count in ``value_column`` is the numerator and the population the denominator.
+
+    ``public`` False: loaded, but shown only on the restricted dashboards (as a comparator of
+    a timely indicator), never on a public page (``RESTRICTED_ONLY``).
     """
 
     key: str
@@ -83,6 +92,7 @@ class IndicatorSpec:
     sn_aggregation: NeighbourAggregation = NeighbourAggregation.MEDIAN
     dfe_sort_order: int | None = None
     national_only: bool = False
+    public: bool = True
 
 
 OUTCOME_1 = "Outcome 1: Children, young people and families stay together"
@@ -211,8 +221,9 @@ _CARE_LEAVER_NOTE = (
 )
 _MISSING_NOTE = (
     "Recording of 'missing' and 'away from placement without authorisation' differs between "
-    "local authorities: many record every incident as missing. The DfE left these figures off "
-    "its dashboard for this reason; compare local authorities with care."
+    "local authorities: many record every incident as missing. The DfE advises that these "
+    "figures are potentially misleading on a public dashboard, so they are shown only on the "
+    "restricted dashboards; compare local authorities with care."
 )
 _JOINT_RETURN_NOTE = (
     "Kingston upon Thames and Richmond upon Thames (and, from 2021, North and West "
@@ -383,6 +394,7 @@ def _care_leaver_specs() -> list[IndicatorSpec]:
 
 
 def _missing_specs() -> list[IndicatorSpec]:
+    """The four missing-children measures: restricted dashboards only (``public=False``)."""
     measures = (
         # (key, CLA_group, title, unit, decimals, aggregation, definition)
         ("cla_missing_pct", "Percentage of children who had a missing incident during the year",
@@ -424,6 +436,7 @@ def _missing_specs() -> list[IndicatorSpec]:
             filters={"CLA_group": group},
             caveats=(_MISSING_NOTE,),
             sn_aggregation=aggregation,
+            public=False,
         )
         for key, group, title, unit, decimals, aggregation, definition in measures
     ]
@@ -922,6 +935,9 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
 #: Every indicator this service loads, in page order.
 INDICATORS: tuple[IndicatorSpec, ...] = _build_indicators()
 SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
+#: The loaded indicators no public page shows (``IndicatorSpec.public`` False): the
+#: restricted dashboards' missing-children comparators.
+RESTRICTED_ONLY: frozenset[str] = frozenset(spec.key for spec in INDICATORS if not spec.public)
 
 
 def reference_date(period_type: str, end_year: int) -> datetime.date:

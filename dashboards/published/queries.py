@@ -5,6 +5,12 @@
 (a ``Value`` carries its number, its suppression code and how it is shown) and take two to
 four indexed queries.
 
+Public by default: every function here reads only the public indicators (``_indicators``, the
+one filter), so the catalogue's restricted-only measures (``catalogue.RESTRICTED_ONLY``: the
+missing-children figures, which the DfE advises against showing publicly) are on no public
+page, CSV or cached fragment, and their keys are unknown (404) there. The restricted
+dashboards read them as comparators with ``time_series(key, la_code, include_restricted=True)``.
+
 Choices that follow the DfE dashboard (``dfe-analytical-services/CSC_outcomes_and_enablers``,
 ``R/stats_neighbours.R``):
 
@@ -26,11 +32,16 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Q, QuerySet
 
 from dashboards.models import NeighbourAggregation, PeriodType, PublishedIndicator, PublishedValue
 from dashboards.presentation.formatting import format_value
-from dashboards.published.catalogue import NATIONAL_CODE, SUPPRESSION_EXPLANATIONS, reference_date
+from dashboards.published.catalogue import (
+    NATIONAL_CODE,
+    RESTRICTED_ONLY,
+    SUPPRESSION_EXPLANATIONS,
+    reference_date,
+)
 from portal.models import LocalAuthority
 from portal.models.reference import GeographyLevel
 from portal.reference import comparison_group
@@ -267,9 +278,20 @@ def _summary(meta: IndicatorMeta) -> IndicatorSummary:
     return IndicatorSummary(meta.key, meta.title, meta.unit, meta.decimals)
 
 
-def _require(key: str) -> tuple[int, IndicatorMeta]:
-    """The indicator's id and metadata; ``NotFound`` when it is not loaded."""
-    indicator = PublishedIndicator.objects.filter(key=key).first()
+def _indicators(include_restricted: bool = False) -> QuerySet[PublishedIndicator]:
+    """The loaded indicators a reader may see: the public ones (every public page reads only
+    these), or every one with ``include_restricted`` (the restricted dashboards' comparators).
+
+    The one place the restricted-only indicators (``catalogue.RESTRICTED_ONLY``) are left out.
+    """
+    indicators = PublishedIndicator.objects.all()
+    return indicators if include_restricted else indicators.exclude(key__in=RESTRICTED_ONLY)
+
+
+def _require(key: str, include_restricted: bool = False) -> tuple[int, IndicatorMeta]:
+    """The indicator's id and metadata; ``NotFound`` when it is not loaded (or is
+    restricted-only and ``include_restricted`` is not set)."""
+    indicator = _indicators(include_restricted).filter(key=key).first()
     if indicator is None:
         raise NotFound(f"No published indicator {key!r}.")
     return indicator.pk, _meta(indicator)
@@ -324,14 +346,17 @@ def _comparator(
 
 
 def indicator_groups() -> list[Group]:
-    """Outcomes then enablers, each with its headings and their indicators, in page order.
+    """Outcomes then enablers, each with its headings and their public indicators, in page
+    order.
 
-    One query. Groups and headings without a loaded indicator are left out.
+    One query. Groups and headings without a loaded public indicator are left out.
     """
     grouped: dict[str, dict[str, list[IndicatorSummary]]] = defaultdict(lambda: defaultdict(list))
-    for key, title, unit, decimals, group, heading in PublishedIndicator.objects.order_by(
-        "sort_order"
-    ).values_list("key", "title", "unit", "decimals", "group", "heading"):
+    for key, title, unit, decimals, group, heading in (
+        _indicators()
+        .order_by("sort_order")
+        .values_list("key", "title", "unit", "decimals", "group", "heading")
+    ):
         grouped[group][heading].append(IndicatorSummary(key, title, unit, decimals))
     return [
         Group(
@@ -344,14 +369,15 @@ def indicator_groups() -> list[Group]:
 
 
 def get_indicator(key: str) -> IndicatorMeta | None:
-    """The indicator's metadata, or None when no such indicator is loaded. One query."""
-    indicator = PublishedIndicator.objects.filter(key=key).first()
+    """The public indicator's metadata, or None when no such indicator is loaded. One query."""
+    indicator = _indicators().filter(key=key).first()
     return None if indicator is None else _meta(indicator)
 
 
 def periods(key: str) -> list[str]:
-    """The indicator's period labels, oldest first (``[]`` for an unknown key). One query."""
-    found = PublishedIndicator.objects.filter(key=key).values_list("periods", flat=True).first()
+    """The public indicator's period labels, oldest first (``[]`` for an unknown key). One
+    query."""
+    found = _indicators().filter(key=key).values_list("periods", flat=True).first()
     return list(found or [])
 
 
@@ -368,8 +394,11 @@ def local_authorities(include_predecessors: bool = False) -> list[tuple[str, str
     ]
 
 
-def time_series(key: str, la_code: str) -> Series:
+def time_series(key: str, la_code: str, *, include_restricted: bool = False) -> Series:
     """The indicator for an LA, its region, England and its neighbours, period by period.
+
+    Public indicators only, unless ``include_restricted`` (for the restricted dashboards,
+    whose comparators include the missing-children measures no public page shows).
 
     Every period the indicator has is a row, oldest first; a geography without a published
     figure for a period shows as missing. The neighbours' comparator for a period is the median
@@ -378,7 +407,7 @@ def time_series(key: str, la_code: str) -> Series:
     figure, and for periods before the LA existed (as the DfE dashboard drops them). Raises
     ``NotFound`` for an unknown indicator or LA. Three queries (four for an abolished LA).
     """
-    indicator_id, meta = _require(key)
+    indicator_id, meta = _require(key, include_restricted)
     context = _la_context(la_code)
     region_code = context.region.code
     neighbour_codes = [neighbour.code for neighbour in context.neighbours]
@@ -516,7 +545,8 @@ def all_las(
 
 
 def la_summary(la_code: str) -> list[SummaryRow]:
-    """Every indicator's latest figure for the LA, with the previous one, trend and comparators.
+    """Every public indicator's latest figure for the LA, with the previous one, trend and
+    comparators.
 
     "Latest" is the indicator's latest period (so an LA with no figure for it shows as
     missing); "previous" the period before. The trend compares the two at the precision shown
@@ -524,10 +554,7 @@ def la_summary(la_code: str) -> list[SummaryRow]:
     for the latest period, computed as in ``time_series``. England-only indicators are included
     (the LA columns are then missing). Raises ``NotFound`` for an unknown LA. Three queries.
     """
-    metas = {
-        indicator.pk: _meta(indicator)
-        for indicator in PublishedIndicator.objects.order_by("sort_order")
-    }
+    metas = {indicator.pk: _meta(indicator) for indicator in _indicators().order_by("sort_order")}
     context = _la_context(la_code)
     region_code = context.region.code
     neighbours = {neighbour.code: neighbour.name for neighbour in context.neighbours}
@@ -538,7 +565,7 @@ def la_summary(la_code: str) -> list[SummaryRow]:
     )
     figures: dict[tuple[str, str, str], tuple[Decimal | None, str, str]] = {}
     for pk, code, period, number, suppression, joint_with in PublishedValue.objects.filter(
-        geography_code__in=codes, period_end_year__gte=first_year
+        indicator_id__in=metas, geography_code__in=codes, period_end_year__gte=first_year
     ).values_list("indicator_id", "geography_code", "period", "value", "suppression", "joint_with"):
         figures[(metas[pk].key, code, period)] = (number, suppression, joint_with)
     names = _with_partners(neighbours, (found[2] for found in figures.values()))

@@ -90,7 +90,7 @@ def _comparators(indicator: Indicator, la: LocalAuthority) -> timely.Comparators
 
     def build() -> timely.Comparators | None:
         try:
-            series = published_queries.time_series(key, la.code)
+            series = published_queries.time_series(key, la.code, include_restricted=True)
         except published_queries.NotFound:
             return None
         return timely.Comparators(

@@ -2,7 +2,8 @@
 
 Checks what a reader sees: the England 2025 headline figures, LA figures equal to the files',
 suppressed figures shown as their codes, CSV downloads equal to the tables (and safe to open in a
-spreadsheet), 404s, and the caching contract (no cookies, ``Cache-Control: public``, a cached
+spreadsheet), 404s, that the restricted-only missing-children measures are on no public page,
+and the caching contract (no cookies, ``Cache-Control: public``, a cached
 fragment never carries one visitor's navigation to another, bounded queries).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,7 +27,7 @@ from dashboards import cache as public_cache
 from dashboards.models import PublishedValue
 from dashboards.presentation.tables import Cell, Column, Row, RowGroup, Table, csv_text
 from dashboards.published import queries as published
-from dashboards.published.catalogue import SPECS
+from dashboards.published.catalogue import INDICATORS, RESTRICTED_ONLY, SPECS
 from dashboards.published.loader import DATA_DIR
 from dashboards.published.queries import IndicatorMeta
 from tests.conftest import make_user
@@ -401,6 +403,87 @@ def test_unknown_indicators_las_and_years_are_not_found(pages: Client, url: str)
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+# --- The missing-children measures are not public -------------------------------------------
+
+
+def restricted_only_markers() -> list[str]:
+    """What would give a restricted-only measure away on a page: its key, title, definition
+    and caveat (the missing-children caveat names "away from placement")."""
+    markers = []
+    for key in sorted(RESTRICTED_ONLY):
+        spec = SPECS[key]
+        markers += [key, spec.title, spec.definition, *spec.caveats]
+    return markers
+
+
+def public_urls() -> list[str]:
+    """Every kind of public page and download: the home page; every public indicator for
+    England and for an LA (whose page holds every table: over time, regions, all LAs) and a
+    CSV of it; the summary and its CSV of a sample of LAs (every LA's summary has the same
+    rows: one per public indicator)."""
+    every_la = [code for code, _, _ in published.local_authorities()]
+    codes = ["370", *random.Random(12).sample(every_la, 12)]  # noqa: S311 - a fixed sample
+    urls = ["/published/"]
+    for spec in INDICATORS:
+        if spec.public:
+            table = "series" if spec.national_only else "las"
+            urls += [
+                f"/published/{spec.key}/",
+                f"/published/{spec.key}/?la=370",
+                f"/published/{spec.key}.csv?la=370&table={table}",
+            ]
+    for code in codes:
+        urls += [f"/published/la/{code}/", f"/published/la/{code}.csv"]
+    return urls
+
+
+def test_no_public_page_or_download_shows_a_missing_children_measure(pages: Client) -> None:
+    assert len(RESTRICTED_ONLY) == 4
+    markers = restricted_only_markers()
+    urls = public_urls()
+    assert len(urls) == 1 + 3 * (len(INDICATORS) - 4) + 2 * 13
+    for url in urls:
+        body = " ".join(get(pages, url).content.decode("utf-8-sig").split())
+        found = [marker for marker in markers if " ".join(marker.split()) in body]
+        assert not found, (url, found)
+    # The summary lists every public indicator and nothing else.
+    summary = get(pages, "/published/la/370/")
+    titles = {r[0] for rows in tables(summary).values() for r in rows}
+    assert titles == {spec.title for spec in INDICATORS if spec.public}
+
+
+@pytest.mark.parametrize("key", sorted(RESTRICTED_ONLY))
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "/",
+        "/?la=370",
+        "/?la=370&view=neighbours&period=2024",
+        ".csv?table=series",
+        ".csv?la=370&table=series",
+        ".csv?la=370&table=regions",
+        ".csv?la=370&table=las",
+    ],
+)
+def test_a_missing_children_measures_public_urls_are_not_found(
+    pages: Client, key: str, suffix: str
+) -> None:
+    for _ in range(2):  # and nothing about it was cached by the first refusal
+        response = pages.get(f"/published/{key}{suffix}")
+
+        assert response.status_code == 404
+        assert SPECS[key].title not in response.content.decode()
+
+
+def test_the_missing_children_measures_are_still_loaded_for_the_restricted_dashboards(
+    pages: Client,
+) -> None:
+    for key in RESTRICTED_ONLY:
+        assert PublishedValue.objects.filter(indicator__key=key, geography_code="370").exists()
+        series = published.time_series(key, "370", include_restricted=True)
+        assert series.rows
 
 
 # --- Caching ----------------------------------------------------------------------------------

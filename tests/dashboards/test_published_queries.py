@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from dashboards.presentation.formatting import format_value
-from dashboards.published.catalogue import INDICATORS, NATIONAL_CODE
+from dashboards.published.catalogue import (
+    INDICATORS,
+    MISSING_FROM_CARE,
+    NATIONAL_CODE,
+    RESTRICTED_ONLY,
+)
 from dashboards.published.queries import (
     NO_DATA,
     Group,
@@ -59,7 +64,7 @@ def test_groups_are_outcomes_then_enablers_with_headings_in_page_order(
     assert first.title == "Access to support and getting help"
     assert [item.key for item in first.indicators][:2] == ["cin_rate", "rereferral_12m"]
     keys = [item.key for g in groups for h in g.headings for item in h.indicators]
-    assert keys == [spec.key for spec in INDICATORS]
+    assert keys == [spec.key for spec in INDICATORS if spec.public]
     assert first.indicators[1].unit == "percent"
 
 
@@ -132,8 +137,49 @@ def test_neighbour_median_ignores_suppressed_values_as_the_dfe_does() -> None:
 
 def test_neighbour_sum_for_counts() -> None:
     # Barnsley 2024, children missing at 31 March: neighbours 0, 0, c, 7, c, c, c, 0, 0, c.
-    latest = row(time_series("missing_at_period_end", "370"), "2024")
-    assert latest.neighbours.value == Decimal(7)
+    # A restricted-only measure: the restricted dashboards ask for it explicitly.
+    series = time_series("missing_at_period_end", "370", include_restricted=True)
+    assert row(series, "2024").neighbours.value == Decimal(7)
+
+
+# --- restricted-only indicators (the missing-children measures) --------------------------------
+
+
+def test_the_four_missing_children_measures_are_restricted_only() -> None:
+    missing = {spec.key for spec in INDICATORS if spec.source == MISSING_FROM_CARE}
+    assert missing == {
+        "cla_missing_pct",
+        "cla_away_pct",
+        "missing_episodes_per_child",
+        "missing_at_period_end",
+    }
+    assert missing == RESTRICTED_ONLY
+
+
+@pytest.mark.parametrize("key", sorted(RESTRICTED_ONLY))
+def test_restricted_only_measures_are_unknown_to_every_public_query(key: str) -> None:
+    public_keys = {
+        item.key for g in indicator_groups() for h in g.headings for item in h.indicators
+    }
+    assert key not in public_keys
+    assert get_indicator(key) is None
+    assert periods(key) == []
+    with pytest.raises(NotFound):
+        time_series(key, "370")
+    with pytest.raises(NotFound):
+        regional_comparison(key)
+    with pytest.raises(NotFound):
+        all_las(key)
+    assert key not in {item.indicator.key for item in la_summary("370")}
+
+
+@pytest.mark.parametrize("key", sorted(RESTRICTED_ONLY))
+def test_restricted_only_measures_stay_loaded_as_restricted_comparators(key: str) -> None:
+    series = time_series(key, "370", include_restricted=True)
+    assert series.indicator.key == key
+    assert series.indicator.periods
+    assert any(item.england.value is not None for item in series.rows)
+    assert any(item.la.status != "missing" for item in series.rows)
 
 
 def test_london_boroughs_are_compared_with_inner_or_outer_london() -> None:
@@ -277,7 +323,9 @@ def test_la_summary_has_every_indicator_with_trend_and_comparators(
     with django_assert_max_num_queries(3):
         summary = la_summary("370")
     assert all(isinstance(item, SummaryRow) for item in summary)
-    assert [item.indicator.key for item in summary] == [spec.key for spec in INDICATORS]
+    assert [item.indicator.key for item in summary] == [
+        spec.key for spec in INDICATORS if spec.public
+    ]
     repeat = next(item for item in summary if item.indicator.key == "repeat_cpp")
     assert (repeat.period, repeat.previous_period) == ("2025", "2024")
     assert repeat.la.display == "28.2%"

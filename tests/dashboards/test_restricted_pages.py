@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
+from lxml import html as lxml_html
 
 from dashboards.published import queries as published_queries
 from indicators.models import IndicatorBreakdown, IndicatorValue
@@ -319,3 +320,25 @@ def test_every_view_of_a_restricted_page_is_audited(
     ]  # fmt: skip
     assert events.last().details["indicator"] == "rereferral_12m"  # type: ignore[union-attr]
     assert all(e.actor == personas["case_lead"] for e in events)
+
+
+@pytest.mark.parametrize(
+    "indicator_id",
+    ["cla_missing_pct", "cla_away_pct", "missing_episodes_per_child", "missing_at_period_end"],
+)
+def test_the_missing_children_measures_are_comparators_here_though_not_public(
+    personas: dict[str, Any], figures: dict[str, Submission], indicator_id: str
+) -> None:
+    # Restricted-only published measures (catalogue.RESTRICTED_ONLY): no public page shows
+    # them (tests/dashboards/test_public_pages.py); the restricted dashboards do.
+    key = REGISTRY[indicator_id].published
+    assert key is not None
+    series = published_queries.time_series(key.key, "370", include_restricted=True)
+    latest = series.rows[-1]
+    page = signed_in(personas, "risl").get("/dashboards/la/370/")
+    tree: Any = lxml_html.fromstring(page.content)  # lxml's stubs: itertext gives bytes too
+    rows = [" ".join(" ".join(row.itertext()).split()) for row in tree.iter("tr")]
+    (row,) = [r for r in rows if r.startswith(REGISTRY[indicator_id].title)]
+
+    assert f"{latest.la.display} " in row
+    assert f"31 March {latest.period_end_year}" in row
