@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from indicators.calculators import Members
 from indicators.calculators import figure_members as _members_of
@@ -130,7 +130,20 @@ def _in_scope(user: User | AnonymousUser, la: LocalAuthority) -> None:
         raise OutOfScope(la.code)
 
 
-def _point(value: IndicatorValue, unsuppressed: bool) -> Point:
+@dataclass(frozen=True)
+class _Stored:
+    """The columns of one stored value a page needs (read as tuples: a page reads hundreds)."""
+
+    period_start: date
+    period_end: date
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    status: str
+    note: str
+
+
+def _point(value: IndicatorValue | _Stored, unsuppressed: bool) -> Point:
     shown = (
         Disclosed(value.numerator, value.denominator, value.value, Suppression.NONE)
         if unsuppressed
@@ -148,16 +161,6 @@ def _point(value: IndicatorValue, unsuppressed: bool) -> Point:
     )
 
 
-_POINT_FIELDS = (
-    "local_authority_id", "indicator_id", "period_start", "period_end", "numerator",
-    "denominator", "value", "status", "note",
-)  # fmt: skip
-
-
-def _values(las: Iterable[LocalAuthority] | QuerySet[LocalAuthority]) -> QuerySet[IndicatorValue]:
-    return IndicatorValue.objects.filter(local_authority__in=las).select_related("submission")
-
-
 def series_for_la(
     user: User | AnonymousUser, la: LocalAuthority, indicator_id: str | None = None
 ) -> list[Series]:
@@ -167,18 +170,25 @@ def series_for_la(
     dashboard."""
     _in_scope(user, la)
     unsuppressed = sees_unsuppressed(user, la)
-    values = _values([la]).order_by("indicator_id", "period_end")
+    values = IndicatorValue.objects.filter(local_authority=la).order_by(
+        "indicator_id", "period_end"
+    )
     if indicator_id is not None:
         values = values.filter(indicator_id=indicator_id)
-    series: dict[str, list[IndicatorValue]] = {}
-    for value in values:
-        series.setdefault(value.indicator_id, []).append(value)
+    series: dict[str, list[_Stored]] = {}
+    submission_ids: dict[str, int] = {}
+    for key, submission_id, *columns in values.values_list(
+        "indicator_id", "submission_id", *(f.name for f in fields(_Stored))
+    ):
+        series.setdefault(key, []).append(_Stored(*columns))
+        submission_ids.setdefault(key, submission_id)
+    submissions = Submission.objects.in_bulk(set(submission_ids.values()))
     return [
         Series(
             indicator_id=key,
             points=[_point(v, unsuppressed) for v in rows],
-            submission=rows[0].submission,
-            as_of=rows[0].submission.as_of,
+            submission=submissions[submission_ids[key]],
+            as_of=submissions[submission_ids[key]].as_of,
         )
         for key, rows in series.items()
     ]
@@ -268,15 +278,16 @@ def portfolio_lines(
             end = period_end or month_end_on_or_before(source.as_of)
             wanted[la.pk] = (end, _year_before(end))
     dates = {day for pair in wanted.values() for day in pair}
-    stored: dict[tuple[int, str, date], IndicatorValue] = {}
+    stored: dict[tuple[int, str, date], _Stored] = {}
     if wanted:
         values = IndicatorValue.objects.filter(
             submission__in=[sources[pk] for pk in wanted],
             indicator_id__in=ids,
             period_end__in=dates,
-        ).only(*_POINT_FIELDS)
-        for value in values:
-            stored[(value.local_authority_id, value.indicator_id, value.period_end)] = value
+        ).values_list("local_authority_id", "indicator_id", *(f.name for f in fields(_Stored)))
+        for la_id, key, *columns in values:
+            value = _Stored(*columns)
+            stored[(la_id, key, value.period_end)] = value
     lines = []
     for la in las:
         unsuppressed = la.pk in child_level

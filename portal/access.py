@@ -163,9 +163,17 @@ def local_authorities_for(user: Principal, action: Action) -> models.QuerySet[Lo
 
 def can(user: Principal, action: Action, la: LocalAuthority | None = None) -> bool:
     """May ``user`` do ``action`` (to ``la``'s data, for organisation-scoped actions)?"""
+    grants = [grant for grant in _grants(user) if action in grant.actions]
     if la is None:
-        return any(action in grant.actions for grant in _grants(user))
-    return local_authorities_for(user, action).filter(pk=la.pk).exists()
+        return bool(grants)
+    # The same scopes as ``local_authorities_for``, decided from the LA row in hand (pages
+    # ask this many times per request; no query is needed).
+    return any(
+        (grant.local_authority_id is None and grant.region_id is None)
+        or grant.local_authority_id == la.pk
+        or (grant.region_id is not None and grant.region_id in (la.region_id, la.sub_region_id))
+        for grant in grants
+    )
 
 
 def can_manage_access(user: Principal) -> bool:

@@ -25,16 +25,20 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from dashboards import scoped_cache
 from dashboards.cache import cached
 from dashboards.presentation import timely
 from dashboards.published import queries as published_queries
+from dashboards.scoped_cache import figures_version, scope_key
 from indicators import queries
 from indicators.notes import note_counts, notes_for
 from indicators.registry import NOT_A_PERFORMANCE_MEASURE, REGISTRY, STATUS_DESCRIPTIONS, Indicator
@@ -42,7 +46,7 @@ from portal.access import Action, OutOfScope, can, local_authorities_for, requir
 from portal.audit import AuditAction, record
 from portal.models import LocalAuthority, Region
 from submissions.models import Submission
-from submissions.services import Quality, figures_source, quality_summary
+from submissions.services import Figures, Quality, figures_source, quality_summary
 
 #: The indicators the portfolio shows for every LA (one each of the National Framework
 #: outcomes' timely measures that every CIN format can supply, and children in care).
@@ -167,21 +171,18 @@ def _latest_statuses(las: list[LocalAuthority]) -> dict[int, str]:
     return {pk: labels.get(status, "") for pk, status in rows.values_list("pk", "latest_status")}
 
 
-@requires(Action.VIEW_DASHBOARD)
-@require_safe
-def portfolio(request: HttpRequest) -> HttpResponse:
-    """The LAs in the viewer's scope, with the key indicators' latest values."""
-    in_scope = local_authorities_for(request.user, Action.VIEW_DASHBOARD)
-    region_ids = set(in_scope.values_list("region_id", flat=True))
-    regions = list(
-        Region.objects.filter(pk__in=region_ids).order_by("name").values_list("code", "name")
-    )
-    query = PortfolioQuery(request.GET, regions)
-    query.is_valid()
-    region = query.cleaned_data.get("region") or None
-    sort = query.cleaned_data.get("sort") or "name"
-    descending = query.cleaned_data.get("order") == "desc"
+@dataclass(frozen=True)
+class PortfolioTable:
+    """The portfolio's table as rendered, and how many LAs it lists (with figures)."""
 
+    html: str
+    count: int
+    with_figures: int
+
+
+def _portfolio_table(
+    request: HttpRequest, region: str | None, sort: str, descending: bool
+) -> PortfolioTable:
     lines = queries.portfolio_lines(request.user, KEY_INDICATORS, region_code=region)
     las = [line.local_authority for line in lines]
     counts = note_counts(las)
@@ -224,15 +225,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         *((key, REGISTRY[key].title, True) for key in KEY_INDICATORS),
         ("notes", "Context notes", True),
     ]
-    _viewed(request, "portfolio", region=region or "", sort=sort)
-    return render(
-        request,
-        "restricted_dashboards/portfolio.html",
+    html = render_to_string(
+        "restricted_dashboards/includes/portfolio_table.html",
         {
             "entries": entries,
-            "query": query,
-            "regions": regions,
-            "region": region,
             "headings": [
                 {
                     "key": key,
@@ -243,7 +239,51 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 }
                 for key, label, numeric in headings
             ],
-            "with_figures": sum(entry.submission is not None for entry in entries),
+        },
+    )
+    with_figures = sum(entry.submission is not None for entry in entries)
+    return PortfolioTable(str(html), len(entries), with_figures)
+
+
+@requires(Action.VIEW_DASHBOARD)
+@require_safe
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """The LAs in the viewer's scope, with the key indicators' latest values."""
+    in_scope = local_authorities_for(request.user, Action.VIEW_DASHBOARD)
+    region_ids = set(in_scope.values_list("region_id", flat=True))
+    regions = list(
+        Region.objects.filter(pk__in=region_ids).order_by("name").values_list("code", "name")
+    )
+    query = PortfolioQuery(request.GET, regions)
+    query.is_valid()
+    region = query.cleaned_data.get("region") or None
+    sort = query.cleaned_data.get("sort") or "name"
+    descending = query.cleaned_data.get("order") == "desc"
+
+    # The table is kept for this scope and data version (dashboards.scoped_cache): a national
+    # analyst's 153 LAs are read and rendered once, not on every request.
+    shown = in_scope.filter(valid_to__isnull=True)
+    if region:
+        shown = shown.filter(Q(region__code=region) | Q(sub_region__code=region))
+    la_ids = list(shown.values_list("pk", flat=True))
+    unsuppressed = set(
+        local_authorities_for(request.user, Action.VIEW_CHILD_LEVEL).values_list("pk", flat=True)
+    ) & set(la_ids)
+    key = [scope_key(la_ids, unsuppressed), region, sort, descending, figures_version(la_ids)]
+    table = scoped_cache.cached(
+        "portfolio", key, lambda: _portfolio_table(request, region, sort, descending)
+    )
+    _viewed(request, "portfolio", region=region or "", sort=sort)
+    return render(
+        request,
+        "restricted_dashboards/portfolio.html",
+        {
+            "table": mark_safe(table.html),  # rendered by our own template above  # noqa: S308
+            "count": table.count,
+            "with_figures": table.with_figures,
+            "query": query,
+            "regions": regions,
+            "region": region,
             "learning_tool": NOT_A_PERFORMANCE_MEASURE,
             "export_query": urlencode({"region": region} if region else {}),
         },
@@ -306,26 +346,54 @@ def _source_context(la: LocalAuthority) -> dict[str, Any]:
     return {"figures": figures, "quality": quality}
 
 
+@dataclass(frozen=True)
+class LaOverview:
+    """An LA dashboard's tables of indicators as rendered, and its source's data quality."""
+
+    html: str
+    has_figures: bool
+    quality: Quality | None
+
+
+def _la_overview(
+    request: HttpRequest, la: LocalAuthority, notes: dict[str, int], figures: Figures
+) -> LaOverview:
+    series = {s.indicator_id: s for s in queries.series_for_la(request.user, la)}
+    groups: dict[str, list[Overview]] = {}
+    for indicator in REGISTRY.values():
+        groups.setdefault(indicator.framework_area.value, []).append(
+            _overview(la, indicator, series.get(indicator.id), notes.get(indicator.id, 0))
+        )
+    html = render_to_string(
+        "restricted_dashboards/includes/la_overview.html", {"la": la, "groups": groups}
+    )
+    quality = quality_summary(figures.source) if figures.source else None
+    return LaOverview(str(html), bool(series), quality)
+
+
 @requires(Action.VIEW_DASHBOARD, per_object=True)
 @require_safe
 def la(request: HttpRequest, la_code: str) -> HttpResponse:
     """One LA's dashboard: every timely indicator at a glance."""
     local_authority = _local_authority(request, la_code)
-    series = {s.indicator_id: s for s in queries.series_for_la(request.user, local_authority)}
     notes = notes_for(request.user, local_authority)
     per_indicator: dict[str, int] = {}
     for note in notes:
         per_indicator[note.indicator_id] = per_indicator.get(note.indicator_id, 0) + 1
-    groups: dict[str, list[Overview]] = {}
-    for indicator in REGISTRY.values():
-        groups.setdefault(indicator.framework_area.value, []).append(
-            _overview(
-                local_authority,
-                indicator,
-                series.get(indicator.id),
-                per_indicator.get(indicator.id, 0),
-            )
-        )
+    figures = figures_source(local_authority)
+    unsuppressed = queries.sees_unsuppressed(request.user, local_authority)
+    # Kept for the LA, the viewer's suppression and the stored figures it shows
+    # (dashboards.scoped_cache); the notes counts are in the key, so a new note shows at once.
+    source = figures.source
+    key = [
+        scope_key([local_authority.pk], [local_authority.pk] if unsuppressed else []),
+        source.pk if source else None,
+        source.indicators_computed_at if source else None,
+        sorted(per_indicator.items()),
+    ]
+    overview = scoped_cache.cached(
+        "la", key, lambda: _la_overview(request, local_authority, per_indicator, figures)
+    )
     _viewed(request, "la", local_authority)
     return render(
         request,
@@ -333,12 +401,13 @@ def la(request: HttpRequest, la_code: str) -> HttpResponse:
         {
             "la": local_authority,
             "notes": notes,
-            "groups": groups,
-            "has_figures": bool(series),
-            "suppressed": not queries.sees_unsuppressed(request.user, local_authority),
+            "overview": mark_safe(overview.html),  # rendered by our own template  # noqa: S308
+            "has_figures": overview.has_figures,
+            "suppressed": not unsuppressed,
             "can_upload": can(request.user, Action.UPLOAD, local_authority),
             "learning_tool": NOT_A_PERFORMANCE_MEASURE,
-            **_source_context(local_authority),
+            "figures": figures,
+            "quality": overview.quality,
         },
     )
 

@@ -342,3 +342,27 @@ def test_the_missing_children_measures_are_comparators_here_though_not_public(
 
     assert f"{latest.la.display} " in row
     assert f"31 March {latest.period_end_year}" in row
+
+
+# --- what is kept between requests ---------------------------------------------------------------
+
+
+def test_kept_pages_show_a_new_note_and_never_cross_suppression(
+    personas: dict[str, Any], figures: dict[str, Submission]
+) -> None:
+    from indicators.notes import write_note
+
+    barnsley = LocalAuthority.objects.get(code="370")
+    lead, case_lead = signed_in(personas, "lead"), signed_in(personas, "case_lead")
+    before = text(case_lead.get("/dashboards/"))
+    text(lead.get("/dashboards/la/370/"))  # kept unsuppressed for the LA's own users
+
+    write_note(personas["lead"], barnsley, "rereferral_12m", None, "Front door changed.")
+    after = text(case_lead.get("/dashboards/"))
+    dashboard = case_lead.get("/dashboards/la/370/rereferral_12m/")
+
+    assert "Barnsley South Yorkshire" not in before  # region names are shown in full
+    assert re.search(r"Barnsley Yorkshire and The Humber .*? 0 ", before)
+    assert re.search(r"Barnsley Yorkshire and The Humber .*? 1 ", after)
+    assert "Female c" in text(dashboard)
+    assert "Female 1 3 33.3%" in text(lead.get("/dashboards/la/370/rereferral_12m/"))
