@@ -44,18 +44,21 @@ def scope_key(la_ids: Iterable[int], unsuppressed_ids: Iterable[int]) -> str:
     return _digest([sorted(la_ids), sorted(unsuppressed_ids)])
 
 
-def figures_version(la_ids: Iterable[int]) -> str:
-    """A token that changes whenever what the restricted pages show for these LAs may change:
-    a submission created or changing status, figures stored, a context note written. Two
-    queries, whatever the number of LAs."""
-    ids = list(la_ids)
-    submissions = Submission.objects.filter(local_authority_id__in=ids).aggregate(
+def figures_version(la_ids: Iterable[int] | None = None) -> str:
+    """A token that changes whenever what the restricted pages show for these LAs (None:
+    any LA, cheaper to ask for a long list) may change: a submission created or changing
+    status, figures stored, a context note written. Two queries."""
+    submissions = Submission.objects.all()
+    notes = ContextNoteRevision.objects.all()
+    if la_ids is not None:
+        ids = list(la_ids)
+        submissions = submissions.filter(local_authority_id__in=ids)
+        notes = notes.filter(note__local_authority_id__in=ids)
+    counts = submissions.aggregate(
         count=Count("pk"), changed=Max("status_changed_at"), stored=Max("indicators_computed_at")
     )
-    notes = ContextNoteRevision.objects.filter(note__local_authority_id__in=ids).aggregate(
-        count=Count("pk"), written=Max("created_at")
-    )
-    return _digest([*submissions.values(), *notes.values()])
+    written = notes.aggregate(count=Count("pk"), written=Max("created_at"))
+    return _digest([*counts.values(), *written.values()])
 
 
 def cached(name: str, key: Iterable[object], build: Callable[[], T]) -> T:

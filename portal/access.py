@@ -47,6 +47,7 @@ __all__ = [
     "get_for_user_or_404",
     "local_authorities_for",
     "requires",
+    "scope_fingerprint",
 ]
 
 
@@ -133,6 +134,16 @@ def _grants(principal: Principal) -> list[_Grant]:
         ]
         principal._grant_cache = cache  # type: ignore[attr-defined]
     return cache
+
+
+def scope_fingerprint(principal: Principal) -> str:
+    """A stable text naming everything ``principal`` may do where: two principals with the
+    same fingerprint have the same scope (for caches keyed by scope)."""
+    grants = sorted(
+        (sorted(grant.actions), grant.local_authority_id or 0, grant.region_id or 0)
+        for grant in _grants(principal)
+    )
+    return repr(grants)
 
 
 def local_authorities_for(user: Principal, action: Action) -> models.QuerySet[LocalAuthority]:

@@ -19,6 +19,7 @@ what a page shows depends on who asks. Every view of these pages is audited
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,7 +43,14 @@ from dashboards.scoped_cache import figures_version, scope_key
 from indicators import queries
 from indicators.notes import note_counts, notes_for
 from indicators.registry import NOT_A_PERFORMANCE_MEASURE, REGISTRY, STATUS_DESCRIPTIONS, Indicator
-from portal.access import Action, OutOfScope, can, local_authorities_for, requires
+from portal.access import (
+    Action,
+    OutOfScope,
+    can,
+    local_authorities_for,
+    requires,
+    scope_fingerprint,
+)
 from portal.audit import AuditAction, record
 from portal.models import LocalAuthority, Region
 from submissions.models import Submission
@@ -137,6 +145,7 @@ class PortfolioEntry:
     values: dict[str, Decimal | None]
 
 
+_REGION_CODE = re.compile(r"E1[23][0-9]{6}")
 _SORTS = ("name", "region", "as_of", "notes", *KEY_INDICATORS)
 
 
@@ -245,31 +254,53 @@ def _portfolio_table(
     return PortfolioTable(str(html), len(entries), with_figures)
 
 
-@requires(Action.VIEW_DASHBOARD)
-@require_safe
-def portfolio(request: HttpRequest) -> HttpResponse:
-    """The LAs in the viewer's scope, with the key indicators' latest values."""
+@dataclass(frozen=True)
+class PortfolioScope:
+    """The regions of the LAs a viewer may see, and of the LAs listed (one region's, when
+    asked for a region of theirs, else all), which they may see and which unsuppressed."""
+
+    regions: list[tuple[str, str]]
+    la_ids: list[int]
+    unsuppressed: list[int]
+
+
+def _portfolio_scope(request: HttpRequest, region: str) -> PortfolioScope:
     in_scope = local_authorities_for(request.user, Action.VIEW_DASHBOARD)
     region_ids = set(in_scope.values_list("region_id", flat=True))
     regions = list(
         Region.objects.filter(pk__in=region_ids).order_by("name").values_list("code", "name")
     )
-    query = PortfolioQuery(request.GET, regions)
+    shown = in_scope.filter(valid_to__isnull=True)
+    if region in {code for code, _ in regions}:
+        shown = shown.filter(Q(region__code=region) | Q(sub_region__code=region))
+    la_ids = list(shown.values_list("pk", flat=True))
+    child_level = local_authorities_for(request.user, Action.VIEW_CHILD_LEVEL)
+    unsuppressed = set(child_level.values_list("pk", flat=True)) & set(la_ids)
+    return PortfolioScope(regions, sorted(la_ids), sorted(unsuppressed))
+
+
+@requires(Action.VIEW_DASHBOARD)
+@require_safe
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """The LAs in the viewer's scope, with the key indicators' latest values."""
+    # Only a region code can name a region: anything else is the whole scope (and adds no
+    # cache entry of its own).
+    asked = request.GET.get("region", "")
+    asked = asked if _REGION_CODE.fullmatch(asked) else ""
+    scope = scoped_cache.cached(
+        "portfolio-scope",
+        [scope_fingerprint(request.user), asked],
+        lambda: _portfolio_scope(request, asked),
+    )
+    query = PortfolioQuery(request.GET, scope.regions)
     query.is_valid()
     region = query.cleaned_data.get("region") or None
     sort = query.cleaned_data.get("sort") or "name"
     descending = query.cleaned_data.get("order") == "desc"
-
+    la_ids, unsuppressed = scope.la_ids, scope.unsuppressed
     # The table is kept for this scope and data version (dashboards.scoped_cache): a national
     # analyst's 153 LAs are read and rendered once, not on every request.
-    shown = in_scope.filter(valid_to__isnull=True)
-    if region:
-        shown = shown.filter(Q(region__code=region) | Q(sub_region__code=region))
-    la_ids = list(shown.values_list("pk", flat=True))
-    unsuppressed = set(
-        local_authorities_for(request.user, Action.VIEW_CHILD_LEVEL).values_list("pk", flat=True)
-    ) & set(la_ids)
-    key = [scope_key(la_ids, unsuppressed), region, sort, descending, figures_version(la_ids)]
+    key = [scope_key(la_ids, unsuppressed), region, sort, descending, figures_version()]
     table = scoped_cache.cached(
         "portfolio", key, lambda: _portfolio_table(request, region, sort, descending)
     )
@@ -282,7 +313,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "count": table.count,
             "with_figures": table.with_figures,
             "query": query,
-            "regions": regions,
+            "regions": scope.regions,
             "region": region,
             "learning_tool": NOT_A_PERFORMANCE_MEASURE,
             "export_query": urlencode({"region": region} if region else {}),
@@ -347,28 +378,45 @@ def _source_context(la: LocalAuthority) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class LaOverview:
-    """An LA dashboard's tables of indicators as rendered, and its source's data quality."""
+class LaPage:
+    """What an LA's dashboard shows besides the layout: the tables of indicators and the
+    context notes as rendered, where the figures come from and their data quality."""
 
-    html: str
+    overview: str
+    notes: str
     has_figures: bool
+    figures: Figures
     quality: Quality | None
 
 
-def _la_overview(
-    request: HttpRequest, la: LocalAuthority, notes: dict[str, int], figures: Figures
-) -> LaOverview:
+def _la_page(request: HttpRequest, la: LocalAuthority, can_write: bool) -> LaPage:
+    notes = notes_for(request.user, la)
+    per_indicator: dict[str, int] = {}
+    for note in notes:
+        per_indicator[note.indicator_id] = per_indicator.get(note.indicator_id, 0) + 1
     series = {s.indicator_id: s for s in queries.series_for_la(request.user, la)}
     groups: dict[str, list[Overview]] = {}
     for indicator in REGISTRY.values():
         groups.setdefault(indicator.framework_area.value, []).append(
-            _overview(la, indicator, series.get(indicator.id), notes.get(indicator.id, 0))
+            _overview(la, indicator, series.get(indicator.id), per_indicator.get(indicator.id, 0))
         )
-    html = render_to_string(
-        "restricted_dashboards/includes/la_overview.html", {"la": la, "groups": groups}
+    figures = figures_source(la)
+    return LaPage(
+        overview=str(
+            render_to_string(
+                "restricted_dashboards/includes/la_overview.html", {"la": la, "groups": groups}
+            )
+        ),
+        notes=str(
+            render_to_string(
+                "restricted_dashboards/includes/notes.html",
+                {"notes": notes, "can_write": can_write, "la_code": la.code},
+            )
+        ),
+        has_figures=bool(series),
+        figures=figures,
+        quality=quality_summary(figures.source) if figures.source else None,
     )
-    quality = quality_summary(figures.source) if figures.source else None
-    return LaOverview(str(html), bool(series), quality)
 
 
 @requires(Action.VIEW_DASHBOARD, per_object=True)
@@ -376,38 +424,31 @@ def _la_overview(
 def la(request: HttpRequest, la_code: str) -> HttpResponse:
     """One LA's dashboard: every timely indicator at a glance."""
     local_authority = _local_authority(request, la_code)
-    notes = notes_for(request.user, local_authority)
-    per_indicator: dict[str, int] = {}
-    for note in notes:
-        per_indicator[note.indicator_id] = per_indicator.get(note.indicator_id, 0) + 1
-    figures = figures_source(local_authority)
     unsuppressed = queries.sees_unsuppressed(request.user, local_authority)
-    # Kept for the LA, the viewer's suppression and the stored figures it shows
-    # (dashboards.scoped_cache); the notes counts are in the key, so a new note shows at once.
-    source = figures.source
+    can_write = can(request.user, Action.WRITE_NOTE, local_authority)
+    # Kept for the LA, the viewer's suppression and what they may do, and the data version
+    # (dashboards.scoped_cache): a new submission, stored figures or a note show at once.
     key = [
         scope_key([local_authority.pk], [local_authority.pk] if unsuppressed else []),
-        source.pk if source else None,
-        source.indicators_computed_at if source else None,
-        sorted(per_indicator.items()),
+        can_write,
+        figures_version([local_authority.pk]),
     ]
-    overview = scoped_cache.cached(
-        "la", key, lambda: _la_overview(request, local_authority, per_indicator, figures)
-    )
+    page = scoped_cache.cached("la", key, lambda: _la_page(request, local_authority, can_write))
     _viewed(request, "la", local_authority)
     return render(
         request,
         "restricted_dashboards/la.html",
         {
             "la": local_authority,
-            "notes": notes,
-            "overview": mark_safe(overview.html),  # rendered by our own template  # noqa: S308
-            "has_figures": overview.has_figures,
+            # Rendered by our own templates in _la_page.
+            "overview": mark_safe(page.overview),  # noqa: S308
+            "notes_html": mark_safe(page.notes),  # noqa: S308
+            "has_figures": page.has_figures,
             "suppressed": not unsuppressed,
             "can_upload": can(request.user, Action.UPLOAD, local_authority),
             "learning_tool": NOT_A_PERFORMANCE_MEASURE,
-            "figures": figures,
-            "quality": overview.quality,
+            "figures": page.figures,
+            "quality": page.quality,
         },
     )
 
