@@ -9,6 +9,12 @@ all that. Used by ``tests/indicators/test_disclosure.py`` on generated tables an
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from indicators.disclosure import Disclosed, Figure, disclose_table
+
 
 def free_rows_feasible(rows: int, numerators: int, denominators: int | None) -> bool:
     """Can ``rows`` unknown rows add up to these sums? (Closed form, checked by brute force in
@@ -41,3 +47,90 @@ def possible_values(rest: int, field: str, numerators: int, denominators: int | 
         if ok:
             values.add(x)
     return values
+
+
+# --- an attacker who also knows the rule -----------------------------------------------------
+#
+# The rule is public (the cover sheet of every export states it), so an attacker can also try
+# every table that agrees with the shown cells and the total, and keep those that the rule
+# would have shown exactly as it showed the real one. ``possible_under_the_rule`` does that by
+# brute force, with nothing of the rule's own reasoning: it only calls ``disclose_table``.
+
+
+def _seen(shown: list[Disclosed], total: Disclosed | None) -> list[tuple[object, ...]]:
+    return [(s.numerator, s.denominator, s.value, s.suppressed) for s in [*shown, total] if s]
+
+
+def possible_under_the_rule(
+    pairs: Sequence[tuple[int, int | None]],
+    make: Callable[[int, int | None], Figure],
+    total: tuple[int, int | None] | None = None,
+    enough: bool = True,
+) -> dict[tuple[int, str], set[int]]:
+    """For each hidden row (by position) and field ("numerator", "denominator"), every value
+    it has in a table that agrees with the shown cells and the total (the rows' sum unless
+    given) and that ``disclose_table`` shows exactly as it shows ``pairs`` (numbers, values
+    and which rows are "c"; not why). Counts (denominator None) have only numerators; other
+    rows satisfy numerator <= denominator, as the attacker knows of a percentage.
+
+    Searches outward from the real table, moving one child at a time between hidden rows, so
+    every such table is reached; with ``enough`` it stops once every hidden field has two
+    values (all that a test of "none is determined" needs)."""
+    counts = all(d is None for _, d in pairs)
+    if total is None:
+        total = (
+            sum(n for n, _ in pairs),
+            None if counts else sum(d or 0 for _, d in pairs),
+        )
+    shown, shown_total = disclose_table([make(n, d) for n, d in pairs], make(*total))
+    seen = _seen(shown, shown_total)
+    hidden = [r for r, s in enumerate(shown) if s.suppressed]
+    fields = ["numerator"] if counts else ["numerator", "denominator"]
+    found: dict[tuple[int, str], set[int]] = {(r, f): set() for r in hidden for f in fields}
+    moves = [(1, 0)] if counts else [(1, 0), (0, 1), (1, 1)]
+
+    def valid(n: int, d: int | None) -> bool:
+        return n >= 0 and (d is None or n <= d)
+
+    start = tuple(pairs[r] for r in hidden)
+    queue, visited = deque([start]), {start}
+    while queue:
+        state = queue.popleft()
+        table = list(pairs)
+        for r, pair in zip(hidden, state, strict=True):
+            table[r] = pair
+        again, again_total = disclose_table([make(n, d) for n, d in table], make(*total))
+        if _seen(again, again_total) == seen:
+            for r, (n, d) in zip(hidden, state, strict=True):
+                found[(r, "numerator")].add(n)
+                if not counts:
+                    assert d is not None
+                    found[(r, "denominator")].add(d)
+            if enough and all(len(v) > 1 for v in found.values()):
+                break
+        for a, b in itertools.permutations(range(len(state)), 2):
+            for dn, dd in moves:
+                (na, da), (nb, db) = state[a], state[b]
+                na, nb = na - dn, nb + dn
+                if not counts:
+                    assert da is not None and db is not None
+                    da, db = da - dd, db + dd
+                if not (valid(na, da) and valid(nb, db)):
+                    continue
+                step = list(state)
+                step[a], step[b] = (na, da), (nb, db)
+                following = tuple(step)
+                if following not in visited:
+                    visited.add(following)
+                    queue.append(following)
+    return found
+
+
+def determined_under_the_rule(
+    pairs: Sequence[tuple[int, int | None]],
+    make: Callable[[int, int | None], Figure],
+    total: tuple[int, int | None] | None = None,
+) -> dict[tuple[int, str], set[int]]:
+    """The hidden fields an attacker who knows the rule pins to one value other than 0."""
+    possible = possible_under_the_rule(pairs, make, total)
+    return {cell: v for cell, v in possible.items() if len(v) == 1 and v != {0}}
