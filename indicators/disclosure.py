@@ -167,15 +167,25 @@ def disclose_table(
     shown = [disclose(row) for row in rows]
     shown_total = None if total is None else disclose(total)
     primary = [n for n, row in enumerate(shown) if row.suppressed]
-    if total is None or shown_total is None or shown_total.suppressed or not primary:
-        return shown, shown_total  # no total to subtract from, or nothing to protect
-    if total.numerator is None:
-        return shown, shown_total  # a total without numbers gives no sum
+    if total is None or shown_total is None or total.numerator is None or not primary:
+        return shown, shown_total  # no total, no numbers in it, or nothing to protect
+    if shown_total.suppressed:
+        # The total is hidden, but known to be small, which bounds the hidden rows (four
+        # hidden counts under a hidden total could only be 1 each): the empty rows are
+        # hidden too, so that a "c" may also be a 0.
+        for n, row in enumerate(rows):
+            if not shown[n].suppressed and _size(row) == 0:
+                shown[n] = _hidden(row, Suppression.SECONDARY)
+        return shown, shown_total
     table = _Table.of(rows, total)
     for n in table.protect(primary):
         if not shown[n].suppressed:
             shown[n] = _hidden(rows[n], Suppression.SECONDARY)
     return shown, shown_total
+
+
+def _size(figure: Figure) -> int:
+    return (figure.denominator if figure.denominator is not None else figure.numerator) or 0
 
 
 # --- the secondary rule ------------------------------------------------------------------------

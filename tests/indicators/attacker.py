@@ -77,12 +77,17 @@ def possible_under_the_rule(
     every such table is reached; with ``enough`` it stops once every hidden field has two
     values (all that a test of "none is determined" needs)."""
     counts = all(d is None for _, d in pairs)
-    if total is None:
-        total = (
-            sum(n for n, _ in pairs),
-            None if counts else sum(d or 0 for _, d in pairs),
-        )
+
+    def sum_of(table: Sequence[tuple[int, int | None]]) -> tuple[int, int | None]:
+        return (sum(n for n, _ in table), None if counts else sum(d or 0 for _, d in table))
+
+    given = total
+    total = given or sum_of(pairs)
     shown, shown_total = disclose_table([make(n, d) for n, d in pairs], make(*total))
+    # A hidden total is not known either: then any total is tried (the rows' sum), up to twice
+    # the real numbers and ten more (a bound that can only help the attacker).
+    free_total = shown_total is not None and shown_total.suppressed and given is None
+    cap = 2 * max(x or 0 for pair in pairs for x in pair) + 10
     seen = _seen(shown, shown_total)
     hidden = [r for r, s in enumerate(shown) if s.suppressed]
     fields = ["numerator"] if counts else ["numerator", "denominator"]
@@ -99,7 +104,9 @@ def possible_under_the_rule(
         table = list(pairs)
         for r, pair in zip(hidden, state, strict=True):
             table[r] = pair
-        again, again_total = disclose_table([make(n, d) for n, d in table], make(*total))
+        again, again_total = disclose_table(
+            [make(n, d) for n, d in table], make(*(sum_of(table) if free_total else total))
+        )
         if _seen(again, again_total) == seen:
             for r, (n, d) in zip(hidden, state, strict=True):
                 found[(r, "numerator")].add(n)
@@ -123,6 +130,19 @@ def possible_under_the_rule(
                 if following not in visited:
                     visited.add(following)
                     queue.append(following)
+        if free_total:  # one child more or fewer in one row
+            for a in range(len(state)):
+                for dn, dd in [(1, 0), (-1, 0)] if counts else [(1, 0), (0, 1), (-1, 0), (0, -1)]:
+                    n, d = state[a]
+                    n, d = n + dn, None if d is None else d + dd
+                    if not valid(n, d) or max(n, d or 0) > cap:
+                        continue
+                    step = list(state)
+                    step[a] = (n, d)
+                    following = tuple(step)
+                    if following not in visited:
+                        visited.add(following)
+                        queue.append(following)
     return found
 
 
