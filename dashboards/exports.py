@@ -142,8 +142,10 @@ SUPPRESSION_RULE: Final = (
     "Counts of 1 to 4, and any percentage, rate or ratio whose numerator or denominator is 1 "
     "to 4, are shown as c, the whole row (numerator, denominator and value) together. Zero is "
     "shown. Where the groups of a breakdown add up to the local authority's figure and that "
-    "figure is shown, one hidden group could be recovered by subtraction, so another group "
-    "(the smallest) is hidden with it. This file does not say which hidden rows are small."
+    "figure is shown, the smallest other groups are hidden with them, one at a time, until no "
+    "hidden number can be worked out from the shown ones and the total, even by someone who "
+    "knows this rule; failing that, every group is hidden. Where that figure is itself hidden, "
+    "groups of no children are hidden too. This file does not say which hidden rows are small."
 )
 UNSUPPRESSED_WARNING: Final = (
     "You may see the child-level records of a local authority, so its figures are as computed, "

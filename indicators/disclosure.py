@@ -15,6 +15,9 @@ figures are ``c``), made safe against someone who knows the rule.
   row with the smallest non-zero count (denominator, else numerator; then numerator, then
   position) is hidden too, then the next, until the hidden rows are *protected* (below).
   If no row is left to add, or the rows do not add up to the total, every row is hidden.
+  Where the total is itself hidden it is still known to be small, which bounds the rows
+  (four hidden counts under a hidden total could only be 1 each), so the rows of no
+  children are hidden with the primary ones: a ``c`` may then be a 0 as well.
 
 **What the attacker knows.** The shown cells and the total; that the rows add up to it; that
 counts are whole numbers >= 0; how numerators relate to denominators in this table (never
@@ -47,8 +50,10 @@ again such polygons, with no gaps in their whole points, so a hidden cell's poss
 are intervals computed from the bounds alone, whatever the size of the counts.
 
 Hiding every row is the one outcome not checked: nothing more can be hidden, and only the
-total, which is shown anyway, is then known. ``tests/indicators/test_disclosure.py`` runs a
-brute-force attacker who tries every table against this function, on generated tables.
+total, which is shown anyway, is then known. Nor is the hidden-total case checked here: it
+has no sum to work from, only the bound. ``tests/indicators/test_disclosure.py`` runs a
+brute-force attacker who tries every table against this function (which covers both), on
+generated tables.
 
 LA users see their own LA unsuppressed: the caller decides who needs this (``indicators.
 queries`` applies it to a viewer without ``Action.VIEW_CHILD_LEVEL`` for the LA).

@@ -30,11 +30,8 @@ from submissions.extract.canonical import FORMAT_LABELS
 
 #: What a suppressed timely number means (the tables' hidden text and the symbols key).
 SUPPRESSED_MEANING = (
-    "Suppressed: a count of 1 to 4, or a figure worked out from one, is not shown outside the "
-    "local authority (disclosure control)"
-)
-SECONDARY_MEANING = (
-    "Suppressed so that another suppressed figure cannot be worked out from the total"
+    "Suppressed: a count of 1 to 4, a figure worked out from one, or a figure that would let "
+    "one be worked out, is not shown outside the local authority (disclosure control)"
 )
 #: Short words for a period without a figure; the long reason is STATUS_DESCRIPTIONS.
 STATUS_LABELS = {
@@ -139,9 +136,8 @@ def figure_text(indicator: Indicator, point: Point | None, unit: bool = False) -
 def _meaning(point: Point | None) -> str:
     if point is None:
         return "No figure was computed for this period"
-    if point.suppression is Suppression.SECONDARY:
-        return SECONDARY_MEANING
-    if point.suppression is Suppression.PRIMARY:
+    if point.suppression is not Suppression.NONE:
+        # One meaning for every ``c``: saying which hide another would give them away.
         return SUPPRESSED_MEANING
     if point.status != Status.OK:
         return STATUS_DESCRIPTIONS[Status(point.status)]

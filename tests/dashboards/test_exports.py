@@ -32,7 +32,7 @@ from indicators.registry import REGISTRY, Unit
 from portal.access import Action, local_authorities_for
 from portal.models import AuditAction, AuditEvent, LocalAuthority
 from submissions.models import Submission
-from tests.indicators.attacker import possible_values
+from tests.indicators.attacker import counted, determined_under_the_rule, possible_values
 from tests.portal_submissions.factories import make_submission
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +277,17 @@ def assert_disclosure_controlled(rows: list[Row], truth: dict[tuple[str, ...], A
             else int(total["denominator"])
             - sum(int(g["denominator"]) for g in groups if not g["suppression"])
         )
+        # And for an attacker who also knows the rule (the groups in the order shown).
+        pairs = [(n or 0, None if counts else d or 0) for n, d in (truth[_key(g)] for g in groups)]
+        if hidden:
+            true_total = truth[_key(total)]
+            assert (
+                determined_under_the_rule(
+                    pairs, counted, (true_total[0] or 0, None if counts else true_total[1] or 0)
+                )
+                == {}
+            ), f"derivable by someone who knows the rule: {key}"
+            tried += 1
         for group in hidden:
             true = dict(zip(("numerator", "denominator"), truth[_key(group)], strict=True))
             for field in ["numerator"] if counts else ["numerator", "denominator"]:

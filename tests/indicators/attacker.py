@@ -5,6 +5,9 @@ count is a whole number >= 0 and that no numerator exceeds its denominator. They
 why a cell is "c". A hidden count is recovered when only one value of it is consistent with
 all that. Used by ``tests/indicators/test_disclosure.py`` on generated tables and by
 ``tests/dashboards/test_exports.py`` on every table an export gives a DfE role.
+
+``possible_under_the_rule`` is the stronger attacker, who also knows the rule and so keeps
+only the tables that ``disclose_table`` would show exactly as it showed the real one.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from indicators.disclosure import Disclosed, Figure, disclose_table
 
@@ -55,6 +60,22 @@ def possible_values(rest: int, field: str, numerators: int, denominators: int | 
 # every table that agrees with the shown cells and the total, and keep those that the rule
 # would have shown exactly as it showed the real one. ``possible_under_the_rule`` does that by
 # brute force, with nothing of the rule's own reasoning: it only calls ``disclose_table``.
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A row as the attacker rebuilds it: a count (no denominator), or a percentage."""
+
+    numerator: int
+    denominator: int | None
+    value: Decimal | None
+
+
+def counted(numerator: int, denominator: int | None) -> Counted:
+    if denominator is None:
+        return Counted(numerator, None, Decimal(numerator))
+    value = Decimal(100 * numerator / denominator).quantize(Decimal("0.1")) if denominator else None
+    return Counted(numerator, denominator, value)
 
 
 def _seen(shown: list[Disclosed], total: Disclosed | None) -> list[tuple[object, ...]]:
@@ -120,7 +141,8 @@ def possible_under_the_rule(
                 (na, da), (nb, db) = state[a], state[b]
                 na, nb = na - dn, nb + dn
                 if not counts:
-                    assert da is not None and db is not None
+                    assert da is not None
+                    assert db is not None
                     da, db = da - dd, db + dd
                 if not (valid(na, da) and valid(nb, db)):
                     continue

@@ -4,7 +4,8 @@ can be recovered from the other cells of its table and the total they add up to.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -331,7 +332,7 @@ def _enumerated(
     row: int,
     field: str,
     counts: bool,
-    seen: list[tuple[object, ...]],
+    seen: Sequence[tuple[object, ...]],
 ) -> set[int]:
     """The values of ``row``'s ``field`` over every table of the two kinds the rule counts
     (every hidden row small; or two hidden, one small and one a possible secondary), found by
@@ -380,8 +381,6 @@ def _enumerated(
 
 def test_large_tables_are_checked_quickly() -> None:
     """Totals in the thousands: the check works from bounds, not by trying values."""
-    import time
-
     rows = [percent(n, d) for n, d in
             [(1200, 4000), (3, 2600), (950, 3100), (2, 7), (700, 1900), (1, 4)]]  # fmt: skip
     start = time.perf_counter()
