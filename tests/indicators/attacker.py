@@ -96,7 +96,7 @@ def possible_under_the_rule(
 
     Searches outward from the real table, moving one child at a time between hidden rows, so
     every such table is reached; with ``enough`` it stops once every hidden field has two
-    values (all that a test of "none is determined" needs)."""
+    values or is really 0 (all that a test of "none is determined" needs)."""
     counts = all(d is None for _, d in pairs)
 
     def sum_of(table: Sequence[tuple[int, int | None]]) -> tuple[int, int | None]:
@@ -134,8 +134,8 @@ def possible_under_the_rule(
                 if not counts:
                     assert d is not None
                     found[(r, "denominator")].add(d)
-            if enough and all(len(v) > 1 for v in found.values()):
-                break
+            if enough and all(len(v) > 1 or v == {0} for v in found.values()):
+                break  # a real 0 gives nothing away, whatever else it could be
         for a, b in itertools.permutations(range(len(state)), 2):
             for dn, dd in moves:
                 (na, da), (nb, db) = state[a], state[b]
