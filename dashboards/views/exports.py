@@ -19,11 +19,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from dashboards import exports
-from dashboards.views.restricted import KEY_INDICATORS
+from dashboards.views.restricted import KEY_INDICATORS, dashboard_la
 from indicators.registry import REGISTRY
-from portal.access import Action, OutOfScope, can, requires
+from portal.access import Action, requires
 from portal.audit import AuditAction, record
-from portal.models import LocalAuthority, Region
+from portal.models import Region
 from portal.spreadsheets import csv_download
 
 __all__ = ["FORMATS", "indicator_export", "la_export", "portfolio_export"]
@@ -35,16 +35,6 @@ def _format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Http404
     return fmt
-
-
-def _local_authority(request: HttpRequest, la_code: str) -> LocalAuthority:
-    """The LA whose dashboard the viewer may see: 404 otherwise, whether or not it exists."""
-    la = LocalAuthority.objects.select_related("region").filter(code=la_code).first()
-    if la is None:
-        raise OutOfScope
-    if not can(request.user, Action.VIEW_DASHBOARD, la):
-        raise OutOfScope(la.code)
-    return la
 
 
 def _indicator(indicator_id: str) -> str:
@@ -81,7 +71,7 @@ def _send(export: exports.Export, fmt: str) -> HttpResponseBase:
 @requires(Action.VIEW_DASHBOARD, per_object=True)
 def la_export(request: HttpRequest, la_code: str, fmt: str) -> HttpResponseBase:
     """The LA dashboard: every indicator's series, and its breakdowns for the latest period."""
-    la = _local_authority(request, la_code)
+    la = dashboard_la(request, la_code)
     fmt = _format(fmt)
     export = exports.la_export(request.user, la)
     record(AuditAction.EXPORT, request=request, organisation=la.code, kind="la", format=fmt)
@@ -95,7 +85,7 @@ def indicator_export(
 ) -> HttpResponseBase:
     """One indicator of an LA: its series, and its breakdowns for ``?period=`` (the period
     end; default the latest)."""
-    la = _local_authority(request, la_code)
+    la = dashboard_la(request, la_code)
     fmt = _format(fmt)
     indicator_id = _indicator(indicator_id)
     period = _period(request.GET.get("period", ""))

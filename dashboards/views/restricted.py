@@ -62,7 +62,7 @@ KEY_INDICATORS = ("rereferral_12m", "nfa_at_assessment", "repeat_cpp_12m", "cla_
 NEIGHBOURS_LABEL = "Statistical neighbours (median)"
 
 
-def _local_authority(request: HttpRequest, la_code: str) -> LocalAuthority:
+def dashboard_la(request: HttpRequest, la_code: str) -> LocalAuthority:
     """The LA of the page; 404 when there is none or the viewer may not see its dashboard."""
     la = LocalAuthority.objects.select_related("region").filter(code=la_code).first()
     if la is None:
@@ -423,7 +423,7 @@ def _la_page(request: HttpRequest, la: LocalAuthority, can_write: bool) -> LaPag
 @require_safe
 def la(request: HttpRequest, la_code: str) -> HttpResponse:
     """One LA's dashboard: every timely indicator at a glance."""
-    local_authority = _local_authority(request, la_code)
+    local_authority = dashboard_la(request, la_code)
     unsuppressed = queries.sees_unsuppressed(request.user, local_authority)
     can_write = can(request.user, Action.WRITE_NOTE, local_authority)
     # Kept for the LA, the viewer's suppression and what they may do, and the data version
@@ -473,7 +473,7 @@ def _period(request: HttpRequest, points: list[queries.Point]) -> date | None:
 @require_safe
 def indicator(request: HttpRequest, la_code: str, indicator_id: str) -> HttpResponse:
     """One indicator for one LA, month by month, beside the published figures."""
-    local_authority = _local_authority(request, la_code)
+    local_authority = dashboard_la(request, la_code)
     meta = _indicator(indicator_id)
     found = queries.series_for_la(request.user, local_authority, indicator_id)
     series = found[0] if found else None

@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from lxml import html as lxml_html
 
@@ -38,22 +36,6 @@ HEADLINES = [
     ("cpp_open_2yrs", "2.3%"),
     ("cla_rate", "67"),
 ]
-
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The reference geography and the shipped published files, loaded once for the module,
-    in a transaction rolled back at the end so no other module sees them."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
-            call_command("load_published_data", verbosity=0, stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ comparators, suppression for the DfE roles, sorting and filtering, and the audit
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -18,8 +17,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from lxml import html as lxml_html
@@ -40,22 +37,6 @@ MONTHS = [
     date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31),
 ]  # fmt: skip
 YORKSHIRE_LAS = 15
-
-
-@pytest.fixture(scope="module")
-def published(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The reference geography and the shipped published files, loaded once for the module
-    in a transaction rolled back at the end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
-            call_command("load_published_data", verbosity=0, stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +77,7 @@ def _store(code: str, numerator: int, denominator: int) -> Submission:
 
 
 @pytest.fixture
-def figures(published: None, personas: dict[str, Any]) -> dict[str, Submission]:
+def figures(loaded: None, personas: dict[str, Any]) -> dict[str, Submission]:
     barnsley = _store("370", 50, 250)
     add_findings(barnsley, "2885Q", severity="query", count=3)
     return {"370": barnsley, "383": _store("383", 90, 400)}
@@ -228,7 +209,7 @@ def test_an_las_dashboard_lists_every_indicator_with_its_latest_figure(
 
 
 def test_an_la_with_no_figures_says_so_and_offers_the_published_ones(
-    personas: dict[str, Any], published: None
+    personas: dict[str, Any], loaded: None
 ) -> None:
     page = text(signed_in(personas, "lead").get("/dashboards/la/370/"))
 
