@@ -31,6 +31,16 @@ def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> li
                 id="portal.E004",
             )
         )
+    if not settings.API_SUPPLIER_KEY_SECRET:
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) needs API_SUPPLIER_KEY_SECRET: the API "
+                "intake checks every sender's SupplierKey as an HMAC under it.",
+                hint="Set API_SUPPLIER_KEY_SECRET to a long random value, kept in the secret "
+                "store; changing it invalidates every API client's supplier key.",
+                id="portal.E006",
+            )
+        )
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine != "django.db.backends.postgresql":
         errors.append(

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "pgtrigger",
+    # OAuth2 client credentials for the API intake (submissions.api).
+    "oauth2_provider",
     "submissions",
     "indicators",
     "dashboards",
@@ -221,6 +223,38 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = ["submissions.storage.SizeLimitedUploadHandler"]
 # Links in emails (workers have no request to build them from).
 SERVICE_BASE_URL = env.str("SERVICE_BASE_URL", default="http://127.0.0.1:8000" if EMBEDDED else "")
+
+# --- API intake (submissions.api) ----------------------------------------------------------
+# Case-management systems post the DfE CSC API payload (docs/api-intake.md). They sign in with
+# OAuth2 client credentials (django-oauth-toolkit) and also send a SupplierKey header, checked
+# as an HMAC under this secret. Production must set it (portal.checks): rotating SECRET_KEY
+# must not lock every sender out.
+API_SUPPLIER_KEY_SECRET = env.str("API_SUPPLIER_KEY_SECRET", default="")
+if EMBEDDED and not API_SUPPLIER_KEY_SECRET:
+    import hashlib
+
+    API_SUPPLIER_KEY_SECRET = hashlib.sha256(b"csc supplier key " + SECRET_KEY.encode()).hexdigest()
+#: The scope a sender asks for in its token request (the sender's SCOPE setting). A client may
+#: ask for it, or for none; anything else is refused by the token endpoint.
+API_OAUTH_SCOPE = env.str("API_OAUTH_SCOPE", default="api://children-social-care-data/.default")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "SCOPES": {API_OAUTH_SCOPE: "Send children's social care data for one local authority"},
+    "DEFAULT_SCOPES": [API_OAUTH_SCOPE],
+    # Each client may ask for the scope its account holds (by default API_OAUTH_SCOPE).
+    "SCOPES_BACKEND_CLASS": "portal.api_clients.ClientScopes",
+}
+# Client credentials only: every Application is created with that grant type
+# (portal.api_clients), and DOT refuses any other grant for it.
+#: Largest request body the intake reads (a batch of 100 full records is well under 1 MB).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=10 * 1000 * 1000)
+API_MAX_RECORDS = env.int("API_MAX_RECORDS", default=100)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=12)
+# Per-client token bucket on the shared cache: the sender posts about 20 batches a second,
+# retries three times and ignores Retry-After, so the sustained rate must stay above that.
+API_RATE_LIMIT_BURST = env.int("API_RATE_LIMIT_BURST", default=50)
+API_RATE_LIMIT_PER_SECOND = env.float("API_RATE_LIMIT_PER_SECOND", default=25.0)
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"

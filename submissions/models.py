@@ -249,3 +249,61 @@ class QueryExplanation(models.Model):
 
     def __str__(self) -> str:
         return f"Explanation of {self.code}"
+
+
+# --- API intake state (submissions.api) ------------------------------------------------------
+
+
+class ApiChildRecordQuerySet(OrgScopedQuerySet["ApiChildRecord"]):
+    la_field = "local_authority"
+
+
+class ApiChildRecord(models.Model):
+    """One API-fed LA's current record for one child: the payload record with every delta
+    applied (``submissions.api.merge``). JSONB on PostgreSQL; the database's encryption at
+    rest protects it, like the other child-level tables."""
+
+    local_authority = models.ForeignKey(
+        "portal.LocalAuthority", on_delete=models.PROTECT, related_name="api_child_records"
+    )
+    la_child_id = models.CharField(max_length=36)
+    record = models.JSONField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ApiChildRecordQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_authority", "la_child_id"], name="api_child_record_unique"
+            )
+        ]
+
+
+class ApiBatchQuerySet(OrgScopedQuerySet["ApiBatch"]):
+    la_field = "local_authority"
+
+
+class ApiBatch(models.Model):
+    """The replay log: one accepted request body per LA, by its SHA-256. The same body posted
+    again changes nothing and gets the same receipts back."""
+
+    local_authority = models.ForeignKey(
+        "portal.LocalAuthority", on_delete=models.PROTECT, related_name="api_batches"
+    )
+    client = models.ForeignKey(
+        "portal.ApiClientAccount", on_delete=models.SET_NULL, null=True, related_name="batches"
+    )
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    record_count = models.PositiveIntegerField()
+    receipts = models.JSONField(default=list)
+
+    objects = ApiBatchQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_authority", "body_sha256"], name="api_batch_body_unique"
+            )
+        ]

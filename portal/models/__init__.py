@@ -1,4 +1,5 @@
-"""Portal models: reference geography, users and their roles, invitations, the audit trail."""
+"""Portal models: reference geography, users and their roles, invitations, API client
+accounts, the audit trail."""
 
 from portal.models.access import (  # noqa: F401
     LA_SCOPED_ROLES,
@@ -9,6 +10,7 @@ from portal.models.access import (  # noqa: F401
     Role,
     User,
 )
+from portal.models.api_clients import ApiClientAccount  # noqa: F401
 from portal.models.audit import AuditAction, AuditEvent, AuditOutcome  # noqa: F401
 from portal.models.reference import (  # noqa: F401
     LocalAuthority,

@@ -41,6 +41,9 @@ class AuditAction(models.TextChoices):
     CANONICAL_DELETED = "canonical_deleted", "Stored extract deleted"
     NOTE_WRITTEN = "note_written", "Context note written"
     ACCESS_DENIED = "access_denied", "Access denied"
+    API_CLIENT_CREATED = "api_client_created", "API client created"
+    API_CLIENT_ROTATED = "api_client_rotated", "API client credentials replaced"
+    API_CLIENT_REVOKED = "api_client_revoked", "API client revoked"
 
 
 class AuditOutcome(models.TextChoices):
