@@ -178,6 +178,7 @@ CELERY_TASK_ROUTES = {
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},
     "workers.heartbeat": {"queue": "housekeeping"},
+    "workers.snapshot_api_feeds": {"queue": "housekeeping"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
 

@@ -25,6 +25,7 @@ from submissions.models import ValidationFinding
 from submissions.safety import ALLOWED_EXTENSIONS
 
 __all__ = [
+    "ApiFeedForm",
     "ExplainQueryForm",
     "FindingFilterForm",
     "GovukDateField",
@@ -291,3 +292,31 @@ class HistoryFilterForm(FilterForm):
         field = self.fields["la"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = local_authorities
+
+
+class ApiFeedForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An API-fed LA's snapshot settings (``submissions.models.ApiFeed``)."""
+
+    NO_SCHEDULE = ""
+    snapshot_hour = forms.TypedChoiceField(
+        label="When should we take the nightly snapshot?",
+        help_text="UK time. We only take it when new records have arrived since the last one.",
+        choices=[
+            (NO_SCHEDULE, "Only when someone asks for one"),
+            *((hour, f"{hour:02d}:05") for hour in range(24)),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        from submissions.models import ApiFeed
+
+        model = ApiFeed
+        fields = ["snapshot_hour", "auto_accept"]
+        labels = {"auto_accept": "Accept a snapshot automatically when it has no errors"}
+        help_texts = {
+            "auto_accept": "A snapshot with errors always waits for you. Its figures are "
+            "then worked out as soon as it is accepted."
+        }

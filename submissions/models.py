@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -307,3 +308,37 @@ class ApiBatch(models.Model):
                 fields=["local_authority", "body_sha256"], name="api_batch_body_unique"
             )
         ]
+
+
+class ApiFeedQuerySet(OrgScopedQuerySet["ApiFeed"]):
+    la_field = "local_authority"
+
+
+class ApiFeed(models.Model):
+    """How an API-fed LA's current records become submissions (``submissions.api.snapshot``):
+    a nightly snapshot at ``snapshot_hour`` (UK time; None: only when the LA's data lead asks),
+    and whether a snapshot with no errors is accepted without a person deciding."""
+
+    local_authority = models.OneToOneField(
+        "portal.LocalAuthority", on_delete=models.PROTECT, related_name="api_feed"
+    )
+    snapshot_hour = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=2,
+        validators=[MaxValueValidator(23)],
+        help_text="Hour of the day (UK time) of the nightly snapshot; empty for none.",
+    )
+    auto_accept = models.BooleanField(
+        default=False, help_text="Accept a snapshot with no errors without a person deciding."
+    )
+    last_snapshot_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ApiFeedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"API feed of {self.local_authority}"

@@ -248,6 +248,31 @@ def create_submission(
         )
         raise
 
+    return store_submission(
+        local_authority=local_authority,
+        user=user,
+        as_of=as_of,
+        coverage_start=coverage_start,
+        files=list(zip(uploads, names, strict=True)),
+        source=source,
+        request=request,
+    )
+
+
+def store_submission(
+    *,
+    local_authority: LocalAuthority,
+    user: User | None,
+    as_of: date,
+    coverage_start: date | None,
+    files: Sequence[tuple[Any, str]],
+    source: str,
+    request: HttpRequest | None = None,
+    **audit_details: Any,
+) -> Submission:
+    """Encrypt ``files`` (readable file, display name) and save them as a new RECEIVED
+    submission, audited as an upload. No permission check: ``create_submission`` checks the
+    uploader's, and an API snapshot (``submissions.api.snapshot``) is the service's own."""
     submission = Submission(
         local_authority=local_authority,
         source=source,
@@ -256,15 +281,15 @@ def create_submission(
         coverage_start=coverage_start,
         status=Status.RECEIVED,
     )
-    files: list[SubmissionFile] = []
+    stored: list[SubmissionFile] = []
     try:
         # Encrypt before opening the transaction: on SQLite a write transaction locks the whole
         # database, and encrypting a few hundred MB takes seconds.
-        for upload, name in zip(uploads, names, strict=True):
-            files.append(storage.store(upload, submission, display_name=name, commit=False))
+        for upload, name in files:
+            stored.append(storage.store(upload, submission, display_name=name, commit=False))
         with transaction.atomic():
             submission.save(force_insert=True)
-            SubmissionFile.objects.bulk_create(files)
+            SubmissionFile.objects.bulk_create(stored)
             audit.record(
                 AuditAction.UPLOAD,
                 request=request,
@@ -272,13 +297,14 @@ def create_submission(
                 organisation=local_authority.code,
                 obj=submission,
                 source=source,
-                file_count=len(files),
-                total_bytes=sum(f.size for f in files),
+                file_count=len(stored),
+                total_bytes=sum(f.size for f in stored),
                 # The user's own file names: theirs to see, and how support finds an upload.
-                files=[{"name": f.display_name, "size": f.size} for f in files],
+                files=[{"name": f.display_name, "size": f.size} for f in stored],
+                **audit_details,
             )
     except BaseException:
-        for file in files:
+        for file in stored:
             storage.discard(file)
         raise
     return submission
@@ -462,6 +488,12 @@ def _finding_rows(submission: Submission, findings: Sequence[Finding]) -> list[V
 
 
 def run_checks(submission: Submission) -> Submission:
+    """Read and validate a claimed submission, then save its report: READY or HAS_ERRORS
+    (``checked``, returning the submission only)."""
+    return checked(submission)[0]
+
+
+def checked(submission: Submission) -> tuple[Submission, check.CheckResult]:
     """Read and validate a claimed submission, then save its report: READY or HAS_ERRORS.
 
     Progress: 10% reading, 50% validating, 90% saving. Saving stores the canonical extract
@@ -507,7 +539,7 @@ def run_checks(submission: Submission) -> Submission:
         "Submission %s checked: %s errors, %s queries (attempt %s)",
         current.pk, current.error_count, current.query_count, current.attempts,
     )  # fmt: skip
-    return current
+    return current, result
 
 
 def _replace_extract(submission: Submission, blob: CanonicalExtract) -> None:
@@ -570,13 +602,26 @@ def accept(submission: Submission, user: User, request: HttpRequest | None = Non
     """Accept a READY submission (no errors; queries are allowed). The LA's previously accepted
     submission, if any, becomes SUPERSEDED by this one; both are kept. The caller enqueues
     ``compute_indicators`` once the transaction commits."""
+    return _accept(submission, user, request)
+
+
+def accept_automatically(submission: Submission) -> Submission:
+    """Accept an API snapshot with no errors, as its LA's feed settings ask
+    (``ApiFeed.auto_accept``); audited with no person as the actor. Same rules and locks as
+    ``accept``; the caller enqueues ``compute_indicators``."""
+    if submission.source != Submission.Source.API:
+        raise NotAllowed("Only API snapshots are accepted automatically.", code="not_api")
+    return _accept(submission, None, None)
+
+
+def _accept(submission: Submission, user: User | None, request: HttpRequest | None) -> Submission:
     with transaction.atomic():
         # The LA row is the lock for "the LA's accepted submission": two acceptances for one LA
         # take turns, so neither trips the one-accepted-per-LA constraint. LA first, then
         # submissions, everywhere, so the locks cannot deadlock.
         la = LocalAuthority.objects.select_for_update().get(pk=submission.local_authority_id)
         current = Submission.objects.select_for_update().get(pk=submission.pk)
-        if not can(user, Action.DECIDE, la):
+        if user is not None and not can(user, Action.DECIDE, la):
             raise PermissionDenied
         if current.status != Status.READY:
             raise NotAllowed(_not_acceptable(current), code="not_ready")
@@ -602,7 +647,7 @@ def accept(submission: Submission, user: User, request: HttpRequest | None = Non
             actor=user,
             organisation=la.code,
             obj=current,
-            decision="accepted",
+            decision="accepted" if user is not None else "accepted_automatically",
             query_count=current.query_count,
             explained_rules=current.explanations.count(),
             superseded=[str(old.pk) for old in previous],

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from submissions import views
+from submissions import feed_views, views
 
 app_name = "submissions"
 
 urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.upload, name="upload"),
+    path("api-feed/<str:la_code>/", feed_views.api_feed, name="api_feed"),
     path("<uuid:submission_id>/", views.detail, name="detail"),
     path("<uuid:submission_id>/status.json", views.status_json, name="status_json"),
     path("<uuid:submission_id>/accept/", views.accept, name="accept"),

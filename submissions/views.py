@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, F, Min, QuerySet, Window
+from django.db.models import Count, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import (
     FileResponse,
@@ -168,6 +168,10 @@ def history(request: HttpRequest) -> HttpResponse:
         can_upload=can(request.user, Action.UPLOAD),
         # LAs whose figures still come from an older submission (or none) say so.
         figures_waiting=services.figures_waiting(local_authorities),
+        # LAs that send through the API: their feed page takes snapshots.
+        api_fed=local_authorities.filter(
+            Q(api_feed__isnull=False) | Q(api_child_records__isnull=False)
+        ).distinct(),
     )
     return render(request, "submissions/history.html", context)
 

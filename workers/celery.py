@@ -36,6 +36,12 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "schedule": reconcile,
             "options": {"expires": reconcile},
         },
+        # API-fed LAs' nightly snapshots, each at its own hour (submissions.api.snapshot).
+        "snapshot-api-feeds": {
+            "task": "workers.snapshot_api_feeds",
+            "schedule": crontab(minute=5),
+            "options": {"expires": 3600.0},
+        },
         "purge-raw-files": {
             "task": "workers.purge_raw_files",
             "schedule": crontab(hour=2, minute=30),

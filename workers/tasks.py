@@ -28,6 +28,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from indicators import services as indicator_services
 from submissions import services, storage
+from submissions.api import snapshot
+from submissions.models import Submission
 from workers.lease import lease_kept
 from workers.models import WorkerHeartbeat
 
@@ -89,7 +91,7 @@ def process_submission(submission_id: str) -> str:
         return "skipped"
     try:
         with lease_kept(partial(services.renew_lease, submission), f"submission {submission_id}"):
-            services.run_checks(submission)
+            checked = services.run_checks(submission)
     except services.ClaimLost:
         logger.warning("Submission %s: claim taken over by another worker; stopped", submission_id)
         return "claim lost"
@@ -109,7 +111,26 @@ def process_submission(submission_id: str) -> str:
         _log_failure(f"Checking submission {submission_id}", exc)
         services.fail(submission, services.SERVICE_FAULT)
         return "failed"
+    if accept_if_fed_so(checked):
+        return "accepted"
     return "checked"
+
+
+def accept_if_fed_so(submission: Submission) -> bool:
+    """Accept an API snapshot with no errors when its LA's feed says so, and compute its
+    figures. A snapshot that has errors waits for the LA, like an upload."""
+    if (
+        submission.source != submission.Source.API
+        or submission.status != submission.Status.READY
+        or not snapshot.feed_for(submission.local_authority).auto_accept
+    ):
+        return False
+    try:
+        services.accept_automatically(submission)
+    except services.NotAllowed:
+        return False  # e.g. accepted or superseded meanwhile
+    compute_indicators.delay(str(submission.pk))
+    return True
 
 
 @shared_task(base=PipelineTask, name="workers.compute_indicators")
@@ -149,6 +170,22 @@ def compute_indicators(submission_id: str) -> str:
         indicator_services.fail_indicators(submission, indicator_services.INDICATORS_FAULT)
         return "failed"
     return "computed" if done else "skipped"
+
+
+@shared_task(base=PipelineTask, name="workers.snapshot_api_feeds", soft_time_limit=1500,
+             time_limit=1800)  # fmt: skip
+def snapshot_api_feeds() -> int:
+    """Hourly: take the nightly snapshot of every API feed due in this hour and enqueue its
+    check. Safe to run twice in an hour: a feed already snapshotted today is not due."""
+    taken = 0
+    for feed in snapshot.due():
+        try:
+            submission = snapshot.take_snapshot(feed.local_authority)
+        except snapshot.NothingToSnapshot:
+            continue
+        process_submission.delay(str(submission.pk))
+        taken += 1
+    return taken
 
 
 @shared_task(base=PipelineTask, name="workers.reconcile_submissions", soft_time_limit=240,

@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     API_CLIENT_CREATED = "api_client_created", "API client created"
     API_CLIENT_ROTATED = "api_client_rotated", "API client credentials replaced"
     API_CLIENT_REVOKED = "api_client_revoked", "API client revoked"
+    API_FEED_CHANGED = "api_feed_changed", "API snapshot settings changed"
 
 
 class AuditOutcome(models.TextChoices):

@@ -1,0 +1,132 @@
+"""Snapshots: an API-fed LA's current records (``ApiChildRecord``) as a submission.
+
+The endpoint only keeps state; a snapshot turns that state into an ordinary submission, so an
+API-fed LA's figures go through the same checks, acceptance and indicators as an upload: one
+JSON file, the payload the sender would have posted in one go, written from the stored records
+(streamed, one record at a time, so 60,000 children never sit in memory as one list), dated
+``as_of`` with the API's documented coverage window (1 April of the financial year 24 months
+before, ``readers.api_json.window_start``).
+
+When: nightly at the LA's ``ApiFeed.snapshot_hour`` (``workers.tasks.snapshot_api_feeds``),
+or when its data lead asks (``submissions.views.api_feed``), or from the command line
+(``manage.py snapshot_api``). Nothing is taken when no record has changed since the last one.
+Callers enqueue ``process_submission`` once the transaction commits (this module, like
+``submissions.services``, never imports tasks); a snapshot with no errors is accepted
+automatically when the feed says so (``workers.tasks.process_submission``).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+from django.core.files import File
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.models import LocalAuthority, User
+from submissions import services
+from submissions.extract.readers.api_json import window_start
+from submissions.models import ApiChildRecord, ApiFeed, Submission
+
+__all__ = ["NothingToSnapshot", "due", "feed_for", "records_changed_since", "take_snapshot"]
+
+NO_RECORDS = (
+    "No child records have been received through the API for {la} yet, so there is nothing "
+    "to check. Point your sender at this service first (see the API clients page)."
+)
+
+
+class NothingToSnapshot(services.NotAllowed):
+    """No record is held for the LA."""
+
+
+def feed_for(la: LocalAuthority) -> ApiFeed:
+    """The LA's feed settings, created with the defaults the first time they are needed."""
+    feed, _ = ApiFeed.objects.get_or_create(local_authority=la)
+    return feed
+
+
+def records_changed_since(la: LocalAuthority, when: object) -> bool:
+    """Whether any record of ``la`` was written after ``when`` (None: whether any exists)."""
+    records = ApiChildRecord.objects.filter(local_authority=la)
+    if when is None:
+        return records.exists()
+    latest = records.aggregate(latest=Max("updated_at"))["latest"]
+    return latest is not None and latest > when
+
+
+def file_name(la: LocalAuthority, as_of: date) -> str:
+    return f"api-snapshot-{la.code}-{as_of:%Y-%m-%d}.json"
+
+
+def write_payload(la: LocalAuthority, out: IO[str]) -> int:
+    """Write ``la``'s current records to ``out`` as one JSON array, in ``la_child_id``
+    order; the number written."""
+    count = 0
+    out.write("[")
+    records = (
+        ApiChildRecord.objects.filter(local_authority=la)
+        .order_by("la_child_id")
+        .values_list("record", flat=True)
+    )
+    for record in records.iterator(chunk_size=2000):
+        out.write(",\n" if count else "\n")
+        json.dump(record, out, ensure_ascii=False, separators=(",", ":"))
+        count += 1
+    out.write("\n]\n")
+    return count
+
+
+def take_snapshot(
+    la: LocalAuthority,
+    *,
+    as_of: date | None = None,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+) -> Submission:
+    """A new RECEIVED submission holding ``la``'s current records, dated ``as_of`` (default
+    today). ``user`` is the data lead who asked (None for the nightly run). Raises
+    ``NothingToSnapshot`` when no record is held."""
+    as_of = as_of or timezone.localdate()
+    feed = feed_for(la)
+    name = file_name(la, as_of)
+    with tempfile.TemporaryDirectory(prefix="csc-snapshot-") as folder:
+        path = Path(folder) / name
+        with path.open("w", encoding="utf-8") as out:
+            count = write_payload(la, out)
+        if not count:
+            raise NothingToSnapshot(NO_RECORDS.format(la=la.name), code="no_records")
+        with path.open("rb") as plain:
+            submission = services.store_submission(
+                local_authority=la,
+                user=user,
+                as_of=as_of,
+                coverage_start=window_start(as_of),
+                files=[(File(plain, name=name), name)],
+                source=Submission.Source.API,
+                request=request,
+                record_count=count,
+                snapshot="requested" if user else "scheduled",
+            )
+    feed.last_snapshot_at = submission.created_at
+    feed.save(update_fields=["last_snapshot_at"])
+    return submission
+
+
+def due(now: object = None) -> list[ApiFeed]:
+    """The feeds whose nightly snapshot is due in this hour (UK time): scheduled for it, not
+    yet taken today, and with records changed since the last one."""
+    now = timezone.localtime(now)  # type: ignore[arg-type]
+    feeds = ApiFeed.objects.select_related("local_authority").filter(snapshot_hour=now.hour)
+    today = now.date()
+    return [
+        feed
+        for feed in feeds
+        if (feed.last_snapshot_at is None or timezone.localdate(feed.last_snapshot_at) < today)
+        and records_changed_since(feed.local_authority, feed.last_snapshot_at)
+    ]
