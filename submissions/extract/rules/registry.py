@@ -311,12 +311,16 @@ class RuleRegistry:
         """The rules :meth:`run` leaves out because the formats sent do not carry a field
         they need, in registry order, each with the reason. Rules that would not run anyway
         (another return's rules, tables with no rows) are not listed: they do not concern
-        this extract."""
+        this extract, and neither do rules about a table no format sent has at all (a CIN
+        census has no looked-after episodes to check)."""
         year = year or resolve_year(extract.as_of, self.years)
         ctx = RuleContext(extract, year)
+        sent_tables = {name.partition(".")[0] for name in carried(extract.formats)}
         skipped: list[NotApplicable] = []
         for rule in self.rules_for(year).values():
             missing = rule.missing_needs(extract.formats)
+            if any(need.partition(".")[0] not in sent_tables for need in missing):
+                continue
             if missing and _should_run(rule, ctx, only):
                 reason = _reason(missing, extract.formats)
                 skipped.append(NotApplicable(rule.code, rule.message, missing, reason))
