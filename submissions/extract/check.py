@@ -20,7 +20,15 @@ from submissions.extract.canonical import Extract, Finding, Severity
 from submissions.extract.readers import read_files
 from submissions.extract.rules import NotApplicable, not_applicable, resolve_year, run_rules
 
-__all__ = ["NO_RECORDS", "CheckResult", "NotApplicable", "check_files", "in_check_order", "read", "validate"]
+__all__ = [
+    "NO_RECORDS",
+    "CheckResult",
+    "NotApplicable",
+    "check_files",
+    "in_check_order",
+    "read",
+    "validate",
+]
 
 NO_RECORDS = (
     "We found no records in these files. Check you exported the right data from your system, "

@@ -53,7 +53,7 @@ def test_the_api_payload_lists_the_rules_it_cannot_meet(
 ) -> None:
     api, cin = _check(clean_files, "api"), _check(clean_files, "cin")
 
-    assert API_NOT_APPLICABLE <= {rule.code for rule in api.not_applicable}
+    assert {rule.code for rule in api.not_applicable} >= API_NOT_APPLICABLE
     assert not {rule.code for rule in cin.not_applicable} & API_NOT_APPLICABLE
     by_code = {rule.code: rule for rule in api.not_applicable}
     assert by_code["8610"].reason == (

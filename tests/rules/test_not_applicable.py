@@ -86,7 +86,7 @@ def test_the_reason_names_every_missing_field_and_format() -> None:
 
 
 def test_a_need_that_is_not_a_canonical_field_is_caught_at_registration() -> None:
-    with pytest.raises(ValueError, match="not a canonical table.field"):
+    with pytest.raises(ValueError, match=r"not a canonical table\.field"):
         RuleRegistry(("2024_25",)).rule(
             "X", severity=RULES.rules_for("2024_25")["8610"].severity, message="m",
             fields=("primary_need",), tables=("referral",), needs=("referral.need",),
