@@ -35,7 +35,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.adapters import SetUpAuthenticatorStage
 from portal.audit import AuditAction, record
-from portal.middleware import SESSION_STARTED_KEY
+from portal.middleware import SESSION_STARTED_KEY, idle_remaining, restart_idle_clock
 
 # How long before sign-out the warning opens. Two minutes is the GOV.UK / HMRC timeout
 # pattern's default: long enough to read the dialog and act with a screen reader.
@@ -71,6 +71,8 @@ def timeout_settings(request: HttpRequest) -> dict[str, int | str]:
     absolute_remaining = settings.SESSION_ABSOLUTE_SECONDS - (time.time() - started)
     return {
         "idle_seconds": settings.SESSION_COOKIE_AGE,
+        # Rounded down, so the browser warns before we sign out.
+        "idle_remaining_seconds": max(math.floor(idle_remaining(request)), 0),
         "warning_seconds": WARNING_SECONDS,
         # Rounded up, so the browser's deadline never falls before ours.
         "absolute_remaining_seconds": max(math.ceil(absolute_remaining), 0),
@@ -89,9 +91,8 @@ def extend(request: HttpRequest) -> HttpResponse:
     enforced by ``SessionLifetimeMiddleware`` before this view ran."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": "not_signed_in"}, status=401)
-    # Saving the session moves its expiry to now + SESSION_COOKIE_AGE. SESSION_SAVE_EVERY_REQUEST
-    # saves it anyway; marking it modified keeps this endpoint correct without that setting.
-    request.session.modified = True
+    # Saving the session moves its expiry to now + SESSION_COOKIE_AGE.
+    restart_idle_clock(request)
     return HttpResponse(status=204)
 
 

@@ -81,7 +81,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # In place of allauth's UserSessionsMiddleware: "last seen" and the idle clock, written
+    # at most once a minute (portal.middleware).
+    "portal.middleware.SessionActivityMiddleware",
     "portal.middleware.SessionLifetimeMiddleware",
     "portal.middleware.RequireMFAMiddleware",
     "portal.middleware.NoStoreForSignedInMiddleware",
@@ -285,6 +287,8 @@ ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SERVICE_NAME
+# "Last seen" on the sessions page; recorded by portal.middleware.SessionActivityMiddleware
+# (allauth's own middleware, which writes on every request, is not installed).
 USERSESSIONS_TRACK_ACTIVITY = True
 MFA_TRUST_ENABLED = False
 PASSWORD_HASHERS = [
@@ -311,9 +315,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Sessions, cookies and security headers -----------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = 30 * 60  # idle timeout; sliding because every request saves the session
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout, sliding (portal.middleware.SessionActivityMiddleware)
+SESSION_ACTIVITY_SECONDS = 60  # how often at most a request restarts the idle clock
 SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60  # signed out 10 hours after sign-in, however active
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

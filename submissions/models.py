@@ -72,6 +72,9 @@ class Submission(models.Model):
 
     formats = models.JSONField(default=list, blank=True)
     row_counts = models.JSONField(default=dict, blank=True)
+    #: Rules not run because the formats sent lack a field they need: a list of
+    #: ``{"code", "message", "missing", "reason"}`` (``rules.registry.NotApplicable``).
+    not_applicable_rules = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     query_count = models.PositiveIntegerField(default=0)
     validated_at = models.DateTimeField(null=True, blank=True)

@@ -530,6 +530,7 @@ def checked(submission: Submission) -> tuple[Submission, check.CheckResult]:
             current.query_count = result.queries
             current.formats = result.formats
             current.row_counts = result.row_counts
+            current.not_applicable_rules = [rule.as_dict() for rule in result.not_applicable]
             current.save()
             _notify_on_commit(current)
     except BaseException:
@@ -713,13 +714,16 @@ class Quality:
     """What a submission's check found, in counts (no child data: DfE roles see it too).
 
     ``unexplained_queries`` are the queries of rules the LA has not explained (a note on the
-    validation report says why a query is right)."""
+    validation report says why a query is right). ``not_applicable`` counts the rules not
+    checked because the formats sent do not carry a field they need: "no errors" means less
+    when many rules could not run."""
 
     errors: int
     queries: int
     query_rules: int
     unexplained_queries: int
     unexplained_rules: int
+    not_applicable: int = 0
 
 
 def quality_summary(submission: Submission) -> Quality:
@@ -739,6 +743,7 @@ def quality_summary(submission: Submission) -> Quality:
         query_rules=len(per_rule),
         unexplained_queries=sum(unexplained.values()),
         unexplained_rules=len(unexplained),
+        not_applicable=len(submission.not_applicable_rules),
     )
 
 

@@ -102,7 +102,7 @@ def test_json_has_exactly_the_documented_shape(faulty_903: list[Path]) -> None:
     status, out = run(*map(str, faulty_903), *PERIOD, "--la", "201", "--json")
     assert status == 1
     document = json.loads(out)
-    assert list(document) == ["la", "as_of", "formats", "findings", "indicators"]
+    assert list(document) == ["la", "as_of", "formats", "findings", "not_applicable", "indicators"]
     assert document["la"] == "201"
     assert document["as_of"] == "2025-03-31"
     assert document["formats"] == ["ssda903_csv"]

@@ -449,6 +449,8 @@ def la(request: HttpRequest, la_code: str) -> HttpResponse:
             "learning_tool": NOT_A_PERFORMANCE_MEASURE,
             "figures": page.figures,
             "quality": page.quality,
+            # Outside the cached page: whether to link the report is the viewer's own.
+            "can_view_report": can(request.user, Action.VIEW_REPORT, local_authority),
         },
     )
 
@@ -550,5 +552,6 @@ def indicator(request: HttpRequest, la_code: str, indicator_id: str) -> HttpResp
                 "restricted_dashboards:indicator_export", args=[la_code, indicator_id, "xlsx"]
             ),
             **_source_context(local_authority),
+            "can_view_report": can(request.user, Action.VIEW_REPORT, local_authority),
         },
     )

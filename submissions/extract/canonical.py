@@ -17,6 +17,7 @@ This module has no Django imports: readers, rules and indicator calculators use 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -25,12 +26,15 @@ from typing import Literal
 import pandas as pd
 
 __all__ = [
+    "FORMAT_FIELDS",
+    "FORMAT_LABELS",
     "SOURCE_COLUMNS",
     "TABLES",
     "Extract",
     "Finding",
     "Format",
     "Severity",
+    "carried",
     "empty_table",
 ]
 
@@ -138,6 +142,67 @@ FORMAT_LABELS = {
     Format.ANNEX_A: "Ofsted Annex A",
     Format.DFE_API_JSON: "DfE API JSON",
 }
+
+
+def _fields(table: str, *, without: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(f"{table}.{col}" for col in TABLES[table] if col not in without)
+
+
+_SSDA903_FIELDS = (
+    _fields("child", without=("disability",))  # the 903 records no disability
+    | _fields("cla_episode")
+    | _fields("missing_episode")
+)
+
+_API_NO_CATEGORIES = ("initial_category", "latest_category", "number_of_previous_cpp")
+
+#: Per format, the canonical ``table.field`` names its reader fills with the meaning this
+#: module gives them (a per-placement episode start, not a period of care's). A rule that needs a
+#: field no format sent carries cannot be checked, so it is reported as not applicable
+#: instead of flagging every row as "missing" (``rules.registry.Rule.needs``). Keep in step
+#: with the readers' docstrings, which say what each format leaves blank.
+FORMAT_FIELDS: dict[Format, frozenset[str]] = {
+    # No UASC flag, no assessment outcome, no s47 end date; no looked-after tables.
+    Format.CIN_XML: (
+        _fields("child", without=("uasc",))
+        | _fields("referral")
+        | _fields("assessment", without=("outcome_nfa",))
+        | _fields("cin_plan")
+        | _fields("s47_enquiry", without=("end_date",))
+        | _fields("cp_plan")
+    ),
+    Format.SSDA903_CSV: _SSDA903_FIELDS,
+    Format.SSDA903_XML: _SSDA903_FIELDS,
+    # Lists are not linked to a CIN episode (no referral_id), List 4 has no factors, List 5
+    # no end date; no CIN plan dates and no missing-episode dates. List 8 has one row per
+    # period of care, not per placement: its start date is when care started, not when the
+    # current placement did (so not the episode start rules about a placement need), and it
+    # has no reason for new episode (RNE).
+    Format.ANNEX_A: (
+        _fields("child")
+        | _fields("referral")
+        | _fields("assessment", without=("referral_id", "factors"))
+        | _fields("s47_enquiry", without=("referral_id", "end_date"))
+        | _fields("cp_plan", without=("referral_id",))
+        | _fields("cla_episode", without=("start_reason", "start_date"))
+    ),
+    # The payload has no primary need, category of abuse, previous-plan count, legal status
+    # or assessment outcome (readers/api_json.py), and no missing episodes.
+    Format.DFE_API_JSON: (
+        _fields("child")
+        | _fields("referral", without=("primary_need",))
+        | _fields("assessment", without=("outcome_nfa",))
+        | _fields("cin_plan")
+        | _fields("s47_enquiry")
+        | _fields("cp_plan", without=_API_NO_CATEGORIES)
+        | _fields("cla_episode", without=("legal_status",))
+    ),
+}
+
+
+def carried(formats: Iterable[Format]) -> set[str]:
+    """The canonical ``table.field`` names at least one of ``formats`` carries."""
+    return set().union(*(FORMAT_FIELDS[Format(f)] for f in formats))
 
 
 class Severity(StrEnum):

@@ -12,15 +12,23 @@ Pure: no Django, no database, no settings. The caller decides where the files co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from submissions.extract.canonical import Extract, Finding, Severity
 from submissions.extract.readers import read_files
-from submissions.extract.rules import resolve_year, run_rules
+from submissions.extract.rules import NotApplicable, not_applicable, resolve_year, run_rules
 
-__all__ = ["NO_RECORDS", "CheckResult", "check_files", "in_check_order", "read", "validate"]
+__all__ = [
+    "NO_RECORDS",
+    "CheckResult",
+    "NotApplicable",
+    "check_files",
+    "in_check_order",
+    "read",
+    "validate",
+]
 
 NO_RECORDS = (
     "We found no records in these files. Check you exported the right data from your system, "
@@ -37,6 +45,8 @@ class CheckResult:
     findings: list[Finding]
     #: The collection year whose rules ran ("2025_26").
     year: str
+    #: The rules not run because no format sent carries a field they need, with why.
+    not_applicable: list[NotApplicable] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -110,8 +120,10 @@ def validate(extract: Extract, *, year: str | None = None) -> CheckResult:
     the worker deletes the plaintext and reports progress in between."""
     year = year or resolve_year(extract.as_of)
     findings = list(extract.findings)
+    skipped: list[NotApplicable] = []
     if not extract.unreadable:
         findings += run_rules(extract, year)
+        skipped = not_applicable(extract, year)
     if extract.unreadable and not any(f.severity is Severity.ERROR for f in findings):
         findings.append(Finding("NO_RECORDS", Severity.ERROR, NO_RECORDS))
-    return CheckResult(extract=extract, findings=findings, year=year)
+    return CheckResult(extract=extract, findings=findings, year=year, not_applicable=skipped)

@@ -171,3 +171,52 @@ def test_the_page_title_names_the_report(
     html = report(as_persona("lead"), submission)
 
     assert "<title>Validation report \u2013 Children&#x27;s social care data</title>" in html
+
+
+NOT_APPLICABLE = [
+    {
+        "code": "8610",
+        "message": "Primary Need code is missing for a referral which led to further action.",
+        "missing": ["referral.primary_need"],
+        "reason": "Needs primary need code (referral.primary_need), which DfE API JSON does "
+        "not carry.",
+    }
+]
+
+
+def test_the_report_lists_the_rules_not_applied_to_the_formats_sent(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    submission.formats = ["dfe_csc_api_json"]
+    submission.not_applicable_rules = NOT_APPLICABLE
+    submission.save()
+
+    html = report(as_persona("viewer"), submission)
+
+    section = html.split('id="not-applicable"', 1)[1].split("</table>", 1)[0]
+    assert "Rules not applied to the formats you sent" in section
+    assert "the formats you sent (DfE API JSON)" in section
+    assert ">8610</td>" in section
+    assert "Primary Need code is missing" in section
+    assert "which DfE API JSON does not carry." in section
+    # After the findings summary, before the downloads.
+    assert html.index("Number of findings for each rule") < html.index('id="not-applicable"')
+
+
+def test_a_report_with_no_findings_still_lists_the_rules_not_applied(
+    as_persona: Callable[[str], Client], personas: dict[str, Any]
+) -> None:
+    sub = make_submission("370", Submission.Status.READY, created_by=personas["lead"])
+    sub.not_applicable_rules = NOT_APPLICABLE
+    sub.save()
+
+    html = report(as_persona("viewer"), sub)
+
+    assert "Checking found nothing to fix or explain." in html
+    assert "Rules not applied to the formats you sent" in html
+
+
+def test_there_is_no_not_applied_section_when_every_rule_applied(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    assert 'id="not-applicable"' not in report(as_persona("viewer"), submission)

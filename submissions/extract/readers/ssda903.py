@@ -712,6 +712,9 @@ class _XmlRows:
         self.rows: dict[str, list[tuple[str | None, ...]]] = {t: [] for t in _XML_TABLES}
         self.unknown: dict[str, int] = {}  # unexpected element -> line of its first occurrence
         self.children = 0
+        #: Header locations of children whose UASC flag says "not UASC" (0): unlike the CSV
+        #: return, where only the UASC table's children are UASC, the XML states it for all.
+        self.not_uasc: set[str] = set()
 
     def add(self, table: str, values: dict[str, str | None], location: str) -> None:
         columns = TABLE_COLUMNS[table]
@@ -736,6 +739,8 @@ class _XmlRows:
         self.add("header", {**items, **base}, where)
         if items.get("UASC") == "1" or items.get("DUC"):
             self.add("uasc", {**items, **base}, where)
+        elif items.get("UASC") == "0":
+            self.not_uasc.add(where)
         for table in ("ad1", "oc3"):
             if any(items.get(c) for c in TABLE_COLUMNS[table] if c not in _SHARED):
                 self.add(table, {**items, **base}, where)
@@ -824,6 +829,9 @@ def _read_xml(path: Path, display_name: str, head: bytes) -> ReaderResult:
         if not parts:
             parts.append(canonical_frame(name, {}))
     tables, repeats = _finish(frames, "CHILDID")
+    child = tables["child"]
+    stated = child["_location"].isin(collected.not_uasc).to_numpy() & child["uasc"].isna()
+    child.loc[stated, "uasc"] = False  # rule 105 reports a flag that is missing or invalid
     return ReaderResult(format=Format.SSDA903_XML, tables=tables, findings=findings + repeats)
 
 

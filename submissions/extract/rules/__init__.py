@@ -14,9 +14,25 @@ from datetime import date
 
 from submissions.extract.canonical import Extract, Finding
 from submissions.extract.rules import cin, ssda903, structure
-from submissions.extract.rules.registry import RULES, YEARS, Rule, RuleContext, resolve_year
+from submissions.extract.rules.registry import (
+    RULES,
+    YEARS,
+    NotApplicable,
+    Rule,
+    RuleContext,
+    resolve_year,
+)
 
-__all__ = ["RULES", "YEARS", "Rule", "RuleContext", "resolve_year", "run_rules"]
+__all__ = [
+    "RULES",
+    "YEARS",
+    "NotApplicable",
+    "Rule",
+    "RuleContext",
+    "not_applicable",
+    "resolve_year",
+    "run_rules",
+]
 
 # Imported for their side effect: each module registers its rules into RULES.
 _RULE_MODULES = (structure, cin, ssda903)
@@ -34,3 +50,11 @@ def run_rules(
     ``today`` stands in for the as-of date when the extract has none; ``only`` limits the
     run to some rule codes."""
     return RULES.run(extract, year, today=today, only=only)
+
+
+def not_applicable(
+    extract: Extract, year: str | None = None, *, only: Collection[str] | None = None
+) -> list[NotApplicable]:
+    """The rules ``run_rules`` leaves out because the formats sent do not carry a field they
+    need, each with the reason (for the report)."""
+    return RULES.not_applicable(extract, year, only=only)

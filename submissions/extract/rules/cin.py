@@ -201,6 +201,7 @@ def activity_after_nfa_closure(ctx: RuleContext) -> pd.Series:
     "recorded and there is no assessment on the episode",
     fields=("referral_id",),
     tables=("referral", "s47_enquiry", "assessment"),
+    needs=("s47_enquiry.referral_id", "assessment.referral_id"),
 )
 def s47_without_assessment(ctx: RuleContext) -> pd.Series:
     """If a Section47 module is present then an Assessment module should be present."""
@@ -303,6 +304,7 @@ def referral_long_before_birth(ctx: RuleContext) -> pd.Series:
     message="Primary Need code is missing for a referral which led to further action.",
     fields=("primary_need", "referral_nfa"),
     tables=("referral",),
+    needs=("referral.primary_need",),
     formats=CIN_RETURN,
 )
 def primary_need_missing(ctx: RuleContext) -> pd.Series:
@@ -438,6 +440,7 @@ def episodes_overlap(ctx: RuleContext) -> pd.Series:
     "early help) has been returned but there is no assessment present for the episode.",
     fields=("closure_reason",),
     tables=("referral", "assessment"),
+    needs=("assessment.referral_id",),
 )
 def closed_after_assessment_without_one(ctx: RuleContext) -> pd.Series:
     refs = ctx.table("referral")
@@ -455,6 +458,7 @@ def closed_after_assessment_without_one(ctx: RuleContext) -> pd.Series:
     "assessment.",
     fields=("factors", "authorisation_date"),
     tables=("assessment",),
+    needs=("assessment.factors",),
 )
 def factors_on_open_assessment(ctx: RuleContext) -> pd.Series:
     df = ctx.table("assessment")
@@ -558,6 +562,7 @@ def _factor_table(ctx: RuleContext) -> pd.Series:
     "assessment factors.",
     fields=("factors",),
     tables=("assessment",),
+    needs=("assessment.factors",),
 )
 def no_factors_with_others(ctx: RuleContext) -> pd.Series:
     factors = _factor_table(ctx)
@@ -574,6 +579,7 @@ def no_factors_with_others(ctx: RuleContext) -> pd.Series:
     "for the completed assessment, the reason for closure ‘RC8’ or 'RC9' should be used.",  # noqa: RUF001 (DfE wording)
     fields=("factors", "closure_reason"),
     tables=("assessment", "referral"),
+    needs=("assessment.factors", "assessment.referral_id"),
 )
 def no_factors_not_closed_as_such(ctx: RuleContext) -> pd.Series:
     df = ctx.table("assessment")
@@ -609,6 +615,7 @@ def completed_assessment_without_factors(ctx: RuleContext) -> pd.Series:
     message=" The assessment has more than one parental or child factors with the same code",
     fields=("factors",),
     tables=("assessment",),
+    needs=("assessment.factors",),
 )
 def repeated_factor(ctx: RuleContext) -> pd.Series:
     factors = _factor_table(ctx)
@@ -885,6 +892,7 @@ def cpp_start_missing_or_late(ctx: RuleContext) -> pd.Series:
     message="Total Number of previous Child Protection Plans missing",
     fields=("number_of_previous_cpp",),
     tables=("cp_plan",),
+    needs=("cp_plan.number_of_previous_cpp",),
     formats=CIN_RETURN,
 )
 def previous_cpp_count_missing(ctx: RuleContext) -> pd.Series:

@@ -2,17 +2,27 @@
 
 A rule is registered with :meth:`RuleRegistry.rule`, which records its DfE code (or ours), its
 severity, the message shown to the user, the canonical fields and tables it looks at, the
-collection year from which it applies and, for rules that test whether a value the format may
-not carry is present, the formats it applies to. The function takes a :class:`RuleContext`
-and returns a boolean mask of offending rows: one ``pd.Series`` for the rule's first table, or
-a mapping ``{"table": mask}`` / ``{"table.field": mask}`` when it flags several tables (the
-``.field`` form says which field to point the user at; otherwise the rule's first field that
-the table has).
+collection year from which it applies, for rules of one return (CIN census or SSDA903) the
+formats of that return, and the canonical fields it cannot be checked without (``needs``).
+The function takes a :class:`RuleContext` and returns a boolean mask of offending rows: one
+``pd.Series`` for the rule's first table, or a mapping ``{"table": mask}`` /
+``{"table.field": mask}`` when it flags several tables (the ``.field`` form says which field
+to point the user at; otherwise the rule's first field that the table has).
 
 Collection years follow the DfE validators' design (``data-to-insight/csc-validator-be-903``
 and ``csc-validator-be-cin``):
 each year starts from the previous year's rule set, then adds, replaces (same code registered
 again with ``year=``) or removes (:meth:`RuleRegistry.remove`) rules.
+
+Fitting the rules to the formats: each format carries only some canonical fields
+(``canonical.FORMAT_FIELDS``; the DfE API payload has no primary need, for one). A rule whose
+``needs`` no format sent carries is not run: it would flag every row for a value the user
+could not have sent. :meth:`RuleRegistry.not_applicable` lists those rules with the reason,
+for the report. ``needs`` is explicit, not derived from ``fields``: ``fields`` also names what
+a rule merely points the user at or reads when present (a rule about closures that only looks
+at the assessment outcome when known still applies without it). It is set on every rule that
+tests a value some format leaves blank, or links records by a key a format lacks.
+Hand-built extracts (tests, no formats) run every rule, as before.
 
 The engine (:meth:`RuleRegistry.run`) runs every rule of the year on one shared
 :class:`RuleContext`, so expensive preparation (sorted frames, child and referral look-ups) is
@@ -31,13 +41,23 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from submissions.extract.canonical import TABLES, Extract, Finding, Format, Severity
+from submissions.extract.canonical import (
+    FORMAT_LABELS,
+    TABLES,
+    Extract,
+    Finding,
+    Format,
+    Severity,
+    carried,
+)
 
 __all__ = [
     "CIN_RETURN",
     "CLA_RETURN",
+    "FIELD_NAMES",
     "RULES",
     "YEARS",
+    "NotApplicable",
     "Rule",
     "RuleContext",
     "RuleRegistry",
@@ -65,6 +85,61 @@ FAILED_MESSAGE = (
     "Rule {code} could not be checked: {error}. This is a fault in the service, not in your "
     "data; it has been logged."
 )
+
+
+#: What users call the canonical fields a rule may need (default: the column name in words).
+FIELD_NAMES = {
+    "referral.primary_need": "primary need code",
+    "assessment.outcome_nfa": "assessment outcome",
+    "assessment.referral_id": "the CIN episode of each assessment",
+    "assessment.factors": "assessment factors",
+    "s47_enquiry.referral_id": "the CIN episode of each section 47 enquiry",
+    "s47_enquiry.end_date": "section 47 enquiry end date",
+    "cp_plan.referral_id": "the CIN episode of each child protection plan",
+    "cp_plan.initial_category": "initial category of abuse",
+    "cp_plan.latest_category": "latest category of abuse",
+    "cp_plan.number_of_previous_cpp": "number of previous child protection plans",
+    "cla_episode.legal_status": "legal status",
+    "cla_episode.start_reason": "reason for new episode (RNE)",
+    "cla_episode.start_date": "the start date of each placement (episode)",
+    "child.uasc": "UASC status",
+    "child.disability": "disability",
+}
+
+
+def field_name(qualified: str) -> str:
+    """``referral.primary_need`` -> ``primary need code``."""
+    return FIELD_NAMES.get(qualified, qualified.partition(".")[2].replace("_", " "))
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A rule that was not run because the formats sent do not carry a field it needs."""
+
+    code: str
+    message: str
+    #: The needed ``table.field`` names none of the formats sent carries.
+    missing: tuple[str, ...]
+    #: Why, in words: "Needs primary need code (referral.primary_need), which DfE API JSON
+    #: does not carry."
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "missing": list(self.missing),
+            "reason": self.reason,
+        }
+
+
+def _reason(missing: Iterable[str], formats: Iterable[Format]) -> str:
+    needed = [f"{field_name(f)} ({f})" for f in missing]
+    labels = [FORMAT_LABELS[f] for f in dict.fromkeys(formats)]
+    fields = needed[0] if len(needed) == 1 else ", ".join(needed[:-1]) + " and " + needed[-1]
+    sent = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    verb = "does" if len(labels) == 1 else "do"
+    return f"Needs {fields}, which {sent} {verb} not carry."
 
 
 def collection_year(day: date) -> str:
@@ -98,6 +173,17 @@ class Rule:
     func: RuleFunc
     #: The rule runs only when the extract has one of these formats (None: any format).
     formats: frozenset[Format] | None = None
+    #: Canonical ``table.field`` names the rule cannot be checked without: when no format
+    #: sent carries one of them the rule is not applicable (see the module docstring).
+    needs: tuple[str, ...] = ()
+
+    def missing_needs(self, formats: Iterable[Format]) -> tuple[str, ...]:
+        """The needed fields none of ``formats`` carries (none for a hand-built extract)."""
+        present = list(formats)
+        if not present:
+            return ()
+        have = carried(present)
+        return tuple(f for f in self.needs if f not in have)
 
     def applies_to(self, formats: Iterable[Format]) -> bool:
         present = set(formats)
@@ -133,10 +219,13 @@ class RuleRegistry:
         tables: tuple[str, ...],
         year: str | None = None,
         formats: frozenset[Format] | None = None,
+        needs: tuple[str, ...] = (),
     ) -> Callable[[F], F]:
         """Register the decorated function as rule ``code`` from ``year`` (default: the
         first year) onwards. Registering a code again for a later year replaces it from then
-        on. Returns the function unchanged, so decorators can be stacked."""
+        on. Returns the function unchanged, so decorators can be stacked.
+
+        ``needs`` lists the ``table.field`` names without which the rule cannot be checked."""
         year = year or self.years[0]
         self._check_year(year)
         for table in tables:
@@ -145,12 +234,18 @@ class RuleRegistry:
         known = {col for table in tables for col in TABLES[table]}
         if not fields or any(f not in known for f in fields):
             raise ValueError(f"rule {code}: fields {fields} must be columns of {tables}")
+        for need in needs:
+            table, _, column = need.partition(".")
+            if column not in TABLES.get(table, {}):
+                raise ValueError(f"rule {code}: needs {need!r} is not a canonical table.field")
 
         def register(func: F) -> F:
             changes = self._changes[year]
             if code in changes.added:
                 raise ValueError(f"rule {code} registered twice for {year}")
-            changes.added[code] = Rule(code, severity, message, fields, tables, func, formats)
+            changes.added[code] = Rule(
+                code, severity, message, fields, tables, func, formats, needs
+            )
             return func
 
         return register
@@ -189,7 +284,7 @@ class RuleRegistry:
         already = {(f.code, f.file, f.location) for f in extract.findings}
         findings: list[Finding] = []
         for rule in self.rules_for(year).values():
-            if not _should_run(rule, ctx, only):
+            if not _should_run(rule, ctx, only) or rule.missing_needs(extract.formats):
                 continue
             try:
                 found = _findings(rule, rule.func(ctx), ctx)
@@ -205,6 +300,31 @@ class RuleRegistry:
                 continue
             findings.extend(f for f in found if (f.code, f.file, f.location) not in already)
         return findings
+
+    def not_applicable(
+        self,
+        extract: Extract,
+        year: str | None = None,
+        *,
+        only: Collection[str] | None = None,
+    ) -> list[NotApplicable]:
+        """The rules :meth:`run` leaves out because the formats sent do not carry a field
+        they need, in registry order, each with the reason. Rules that would not run anyway
+        (another return's rules, tables with no rows) are not listed: they do not concern
+        this extract, and neither do rules about a table no format sent has at all (a CIN
+        census has no looked-after episodes to check)."""
+        year = year or resolve_year(extract.as_of, self.years)
+        ctx = RuleContext(extract, year)
+        sent_tables = {name.partition(".")[0] for name in carried(extract.formats)}
+        skipped: list[NotApplicable] = []
+        for rule in self.rules_for(year).values():
+            missing = rule.missing_needs(extract.formats)
+            if any(need.partition(".")[0] not in sent_tables for need in missing):
+                continue
+            if missing and _should_run(rule, ctx, only):
+                reason = _reason(missing, extract.formats)
+                skipped.append(NotApplicable(rule.code, rule.message, missing, reason))
+        return skipped
 
     def _check_year(self, year: str) -> None:
         if year not in self._changes:

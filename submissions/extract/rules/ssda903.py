@@ -219,6 +219,7 @@ def episode_same_day(ctx: RuleContext) -> pd.Series:
     message="Any individual short- term respite placement must not exceed 17 days.",
     fields=("end_date", "start_date", "legal_status"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def respite_too_long(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -233,6 +234,7 @@ def respite_too_long(ctx: RuleContext) -> pd.Series:
     "short-term respite break.",
     fields=("start_reason", "legal_status"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status", "cla_episode.start_reason"),
 )
 def respite_changed_placement(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -246,6 +248,7 @@ def respite_changed_placement(ctx: RuleContext) -> pd.Series:
     "period of accommodation under Section 20 of the Children Act 1989.",
     fields=("placement_type", "legal_status"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def placed_with_parents_under_s20(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -258,6 +261,7 @@ def placed_with_parents_under_s20(ctx: RuleContext) -> pd.Series:
     message="A period of care cannot start with a temporary placement.",
     fields=("placement_type", "start_reason"),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def care_starts_with_temporary_placement(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -284,6 +288,7 @@ def care_ends_with_temporary_placement(ctx: RuleContext) -> pd.Series:
     message="A child receiving respite care cannot be in a temporary placement.",
     fields=("legal_status", "placement_type"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def respite_in_temporary_placement(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -298,6 +303,7 @@ def respite_in_temporary_placement(ctx: RuleContext) -> pd.Series:
     message="A child receiving respite care cannot be in a long-term foster placement ",
     fields=("legal_status", "placement_type"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def respite_in_long_term_foster(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -328,6 +334,7 @@ def adopted_without_adoption_placement(ctx: RuleContext) -> pd.Series:
     "order has been recorded.",
     fields=("legal_status", "placement_type"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def placed_for_adoption_without_order(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -340,6 +347,7 @@ def placed_for_adoption_without_order(ctx: RuleContext) -> pd.Series:
     message="D1 is not a valid code for episodes starting after December 2005.",
     fields=("legal_status", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def freeing_order_after_2005(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -352,6 +360,7 @@ def freeing_order_after_2005(ctx: RuleContext) -> pd.Series:
     message="E1 is not a valid code for episodes starting before December 2005.",
     fields=("legal_status", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def placement_order_before_2005(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -365,6 +374,7 @@ def placement_order_before_2005(ctx: RuleContext) -> pd.Series:
     "for since 30 December 2005.",
     fields=("end_date", "end_reason", "legal_status"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def still_freed_for_adoption(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -383,6 +393,7 @@ RULES.remove("451", year="2024_25")
     "types A3 or A5) must have a reason for new episode of S, T or U.",
     fields=("start_reason", "placement_type", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def adoption_by_foster_carers_reason(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -429,6 +440,7 @@ def first_episode_before_birth(ctx: RuleContext) -> pd.Series:
     message="Child who started to be looked after was aged 18 or over.",
     fields=("start_reason", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_reason",),
 )
 def started_care_at_18(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -441,6 +453,7 @@ def started_care_at_18(ctx: RuleContext) -> pd.Series:
     message="Child with this legal status should not be under 10.",
     fields=("legal_status", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.legal_status",),
 )
 def youth_justice_status_under_10(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -455,6 +468,7 @@ def youth_justice_status_under_10(ctx: RuleContext) -> pd.Series:
     "under section 20(5) of the Children Act 1989 in a community home.",
     fields=("end_date", "legal_status", "placement_type"),
     tables=WITH_CHILD,
+    needs=("cla_episode.legal_status",),
 )
 def looked_after_over_18(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -478,6 +492,7 @@ RULES.rule(
     "homes regulations should be at least 16.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("H5", 16))
 RULES.rule(
     "371",
@@ -487,6 +502,7 @@ RULES.rule(
     "regulations should be at least 16.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("K3", 16))
 RULES.rule(
     "370",
@@ -494,6 +510,7 @@ RULES.rule(
     message="Child in independent living should be at least 16.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("P2", 16))
 # P2 (independent living) went with the 2024/25 placement codes.
 RULES.remove("370", year="2024_25")
@@ -503,6 +520,7 @@ RULES.rule(
     message="Child in youth custody or prison should be at least 10.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("R5", 10))
 RULES.rule(
     "373",
@@ -510,6 +528,7 @@ RULES.rule(
     message="Child placed in a school should be at least 4 years old.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("S1", 4))
 RULES.rule(
     "374",
@@ -517,6 +536,7 @@ RULES.rule(
     message="Child in residential employment should be at least 14 years old.",
     fields=("placement_type", "start_date"),
     tables=WITH_CHILD,
+    needs=("cla_episode.start_date",),
 )(_too_young("P3", 14))
 
 
@@ -604,6 +624,7 @@ def earlier_episode_not_ended(ctx: RuleContext) -> pd.Series:
     "be amended to S.",
     fields=("start_reason",),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def first_episode_not_s(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -621,6 +642,7 @@ def first_episode_not_s(ctx: RuleContext) -> pd.Series:
     "normal placement.",
     fields=("placement_type", "start_reason"),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def no_return_after_temporary_placement(ctx: RuleContext) -> pd.Series:
     """After a temporary placement (T0-T4) the next episode must have RNE P and the
@@ -663,6 +685,7 @@ def new_episode_reason_mismatch(ctx: RuleContext) -> pd.Series:
     "episode ended on the same day.",
     fields=("start_reason", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def new_care_continues_previous(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -676,6 +699,7 @@ def new_care_continues_previous(ctx: RuleContext) -> pd.Series:
     "the reason for the new episode is not started to be looked after.",
     fields=("start_reason",),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def care_restarted_without_s(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -690,6 +714,7 @@ def care_restarted_without_s(ctx: RuleContext) -> pd.Series:
     "finished.",
     fields=("start_reason", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.start_reason",),
 )
 def continuation_not_contiguous(ctx: RuleContext) -> pd.Series:
     eps = episodes(ctx)
@@ -763,6 +788,7 @@ def episode_starts_before_previous_ended(ctx: RuleContext) -> pd.Series:
     "V3 and V4 in the same year.",
     fields=("legal_status",),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def both_respite_statuses(ctx: RuleContext) -> pd.Series:
     df = ctx.table("cla_episode")
@@ -798,6 +824,7 @@ RULES.rule(
     "in the Children Act 1989.",
     fields=("legal_status", "end_date", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )(_status_period_too_long("L1", 3))
 RULES.rule(
     "362",
@@ -805,6 +832,7 @@ RULES.rule(
     message="Emergency protection order (EPO) lasted longer than 21 days",
     fields=("legal_status", "end_date", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )(_status_period_too_long("L2", 21))
 RULES.rule(
     "363",
@@ -813,6 +841,7 @@ RULES.rule(
     "Children Act 1989.",
     fields=("legal_status", "end_date", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )(_status_period_too_long("L3", 7))
 RULES.rule(
     "364",
@@ -822,6 +851,7 @@ RULES.rule(
     "accommodation.",
     fields=("legal_status", "end_date", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )(_status_period_too_long("J2", 21))
 
 
@@ -831,6 +861,7 @@ RULES.rule(
     message="The maximum amount of respite care allowable is 75 days in any 12-month period.",
     fields=("legal_status", "end_date", "start_date"),
     tables=EPISODE,
+    needs=("cla_episode.legal_status",),
 )
 def too_much_respite(ctx: RuleContext) -> pd.Series:
     """Days under V3 in the 12 months to the period end (from the period start when that is

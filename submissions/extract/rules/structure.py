@@ -222,6 +222,7 @@ def referral_source_invalid(ctx: RuleContext) -> pd.Series:
     message="Primary Need Code invalid (see Primary Need table in CIN census code set)",
     fields=("primary_need",),
     tables=("referral",),
+    needs=("referral.primary_need",),
 )
 def primary_need_invalid(ctx: RuleContext) -> pd.Series:
     return _not_in(ctx.table("referral")["primary_need"], codes.PRIMARY_NEED, blank_ok=True)
@@ -337,6 +338,7 @@ def s47_end_in_future(ctx: RuleContext) -> pd.Series:
     "in CIN Census code set)",
     fields=("initial_category",),
     tables=("cp_plan",),
+    needs=("cp_plan.initial_category",),
     formats=CIN_RETURN,
 )
 def initial_category_invalid(ctx: RuleContext) -> pd.Series:
@@ -351,6 +353,7 @@ def initial_category_invalid(ctx: RuleContext) -> pd.Series:
     "CIN Census code set)",
     fields=("latest_category",),
     tables=("cp_plan",),
+    needs=("cp_plan.latest_category",),
     formats=CIN_RETURN,
 )
 def latest_category_invalid(ctx: RuleContext) -> pd.Series:
@@ -382,6 +385,7 @@ def start_date_missing(ctx: RuleContext) -> dict[str, pd.Series]:
     message="The reason for new episode code is not a valid code.",
     fields=("start_reason",),
     tables=("cla_episode",),
+    needs=("cla_episode.start_reason",),
 )
 def start_reason_invalid(ctx: RuleContext) -> pd.Series:
     reasons = ctx.table("cla_episode")["start_reason"]
@@ -394,6 +398,7 @@ def start_reason_invalid(ctx: RuleContext) -> pd.Series:
     message="The legal status code is not a valid code.",
     fields=("legal_status",),
     tables=("cla_episode",),
+    needs=("cla_episode.legal_status",),
 )
 def legal_status_invalid(ctx: RuleContext) -> pd.Series:
     statuses = ctx.table("cla_episode")["legal_status"]

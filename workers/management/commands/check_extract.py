@@ -25,7 +25,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from submissions.extract.canonical import FORMAT_LABELS, Extract, Finding, Severity
-from submissions.extract.check import check_files
+from submissions.extract.check import NotApplicable, check_files
 from submissions.extract.rules import YEARS
 
 #: Findings listed per rule in the text report; ``--json`` always has every finding.
@@ -53,14 +53,22 @@ def exit_status(extract: Extract, findings: Sequence[Finding]) -> int:
     return EXIT_ERRORS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
 
 
-def as_json(extract: Extract, findings: Sequence[Finding], indicators: list[dict[str, Any]]) -> str:
-    """The ``--json`` document."""
+def as_json(
+    extract: Extract,
+    findings: Sequence[Finding],
+    indicators: list[dict[str, Any]],
+    not_applicable: Sequence[NotApplicable] = (),
+) -> str:
+    """The ``--json`` document. ``not_applicable`` lists the rules not run because the
+    formats sent do not carry a field they need (``code``, ``message``, ``missing``,
+    ``reason``)."""
     return json.dumps(
         {
             "la": extract.la_code,
             "as_of": extract.as_of.isoformat() if extract.as_of else None,
             "formats": [str(f) for f in extract.formats],
             "findings": [f.as_dict() for f in findings],
+            "not_applicable": [rule.as_dict() for rule in not_applicable],
             "indicators": indicators,
         },
         ensure_ascii=False,
@@ -82,7 +90,13 @@ def _groups(findings: Sequence[Finding]) -> list[list[Finding]]:
     return sorted(by_code.values(), key=lambda g: g[0].severity is not Severity.ERROR)
 
 
-def as_text(extract: Extract, findings: Sequence[Finding], files: Sequence[str], year: str) -> str:
+def as_text(
+    extract: Extract,
+    findings: Sequence[Finding],
+    files: Sequence[str],
+    year: str,
+    not_applicable: Sequence[NotApplicable] = (),
+) -> str:
     """The human-readable report."""
     lines = [
         f"Checked {_count(len(files), 'file')}: {', '.join(files)}",
@@ -110,6 +124,10 @@ def as_text(extract: Extract, findings: Sequence[Finding], files: Sequence[str],
         lines.append(f"RESULT: no errors; {_count(queries, 'query')} to explain or fix.")
     else:
         lines.append("RESULT: no errors or queries found.")
+    if not_applicable:
+        lines += ["", f"NOT APPLIED: {_count(len(not_applicable), 'rule')} need a field the "
+                  "formats sent do not carry"]  # fmt: skip
+        lines += [f"  {rule.code}  {rule.reason}" for rule in not_applicable]
     if not groups:
         return "\n".join(lines)
 
@@ -199,9 +217,10 @@ class Command(BaseCommand):
             from workers.checker import indicator_rows
 
             indicators = [] if extract.unreadable else indicator_rows(extract)
-            self.stdout.write(as_json(extract, findings, indicators))
+            self.stdout.write(as_json(extract, findings, indicators, result.not_applicable))
         else:
-            self.stdout.write(as_text(extract, findings, [p.name for p in paths], year))
+            names = [p.name for p in paths]
+            self.stdout.write(as_text(extract, findings, names, year, result.not_applicable))
         status = exit_status(extract, findings)
         if status != EXIT_OK:
             raise SystemExit(status)

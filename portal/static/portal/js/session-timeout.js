@@ -47,7 +47,8 @@ class SessionTimeoutWarning {
     this.dialog = dialog
     this.idleMs = Number(data.idleSeconds) * 1000
     this.warningMs = Number(data.warningSeconds) * 1000
-    this.idleDeadline = now + this.idleMs
+    // The server restarts its idle clock at most once a minute: count from its last restart.
+    this.idleDeadline = now + Number(data.idleRemainingSeconds) * 1000
     this.absoluteDeadline = now + Number(data.absoluteRemainingSeconds) * 1000
     this.extendUrl = data.extendUrl
     this.timedOutUrl = data.timedOutUrl
