@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0005_api_clients'),
-        ('submissions', '0003_canonical_extract'),
+        ('submissions', '0004_not_applicable_rules'),
     ]
 
     operations = [

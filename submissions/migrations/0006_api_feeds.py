@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0005_api_clients'),
-        ('submissions', '0004_api_state'),
+        ('submissions', '0005_api_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
