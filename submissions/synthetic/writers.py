@@ -36,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from submissions.extract.canonical import Extract
+from submissions.extract.readers.api_json import window_start as api_window_start
 
 __all__ = [
     "FORMATS",
@@ -1272,12 +1273,31 @@ def _array(key: str, items: pd.Series, parents: pd.Series, owners: pd.Series) ->
     return f',"{key}":[' + _attach(parents, _join_by(items, owners, ",")) + "]"
 
 
+def _in_api_window(table: pd.DataFrame, start: dt.date, *columns: str) -> pd.DataFrame:
+    """The rows the D2I sender keeps: none of ``columns`` (end dates) before the window."""
+    keep = pd.Series(True, index=table.index)
+    for column in columns:
+        keep &= ~(table[column] < pd.Timestamp(start)).fillna(False).astype(bool)
+    return table[keep]
+
+
 def write_api_json(extract: Extract, out_dir: Path) -> list[Path]:
     """The DfE CSC API payload: a JSON array with one record per child (dates ISO, empty
-    fields left out, ``purge`` false throughout, as the D2I sender builds it)."""
+    fields left out, ``purge`` false throughout, as the D2I sender builds it). Like the
+    sender, it sends only the episodes, plans and assessments that overlap the payload's
+    window (``readers.api_json.window_start``): history that ended before it stays out."""
     t = extract.tables
     kids = _Children(extract)
-    r = _sorted(t["referral"], "child_id", "referral_date")
+    window = api_window_start(_as_of(extract))
+    r = _sorted(_in_api_window(t["referral"], window, "closure_date"), "child_id", "referral_date")
+    # Sub-items of a referral left out go with it: their parent id is no longer in ``r``.
+    t = {
+        **t,
+        "assessment": _in_api_window(t["assessment"], window, "authorisation_date"),
+        "cin_plan": _in_api_window(t["cin_plan"], window, "end_date"),
+        "s47_enquiry": _in_api_window(t["s47_enquiry"], window, "end_date", "icpc_date"),
+        "cp_plan": _in_api_window(t["cp_plan"], window, "end_date"),
+    }
 
     a = _sorted(t["assessment"], "referral_id", "start_date")
     factors = _text(a["factors"]).where(a["authorisation_date"].notna())
@@ -1308,7 +1328,7 @@ def write_api_json(extract: Extract, out_dir: Path) -> list[Path]:
         _field("end_date", _json_str(_iso(c["end_date"]))),
     )
     # Placements sit under the referral (social care episode) open when they started.
-    ep = _episodes_903(extract, kids)
+    ep = _in_api_window(_episodes_903(extract, kids), window, "end_date")
     ep["referral_id"] = _from_referral(ep["CHILD"], ep["start_date"], r, "referral_id")
     ep = _sorted(ep, "referral_id", "start_date")
     e_json = _object(

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from lxml import etree
 
 from submissions.extract.canonical import Extract
+from submissions.extract.readers import api_json
 from submissions.management.commands.generate_extracts import la_population
 from submissions.synthetic.model import SIZES, generate
 from submissions.synthetic.writers import FORMATS, write_extract
@@ -170,16 +171,31 @@ def test_api_payload_has_a_record_per_child(
     assert [r["la_child_id"] for r in records] == sorted(t["child"]["child_id"])
     assert all(r["la_child_id"] and r["child_details"]["date_of_birth"] for r in records)
     episodes = [e for r in records for e in r["social_care_episodes"]]
+    # Like the D2I sender: only what overlaps the window, no history that ended before it.
+    window = pd.Timestamp(api_json.window_start(small.as_of))
+    sent = {
+        name: t[name][~(t[name][column] < window).fillna(False).astype(bool)]
+        for name, column in [("referral", "closure_date"), ("assessment", "authorisation_date"),
+                             ("cp_plan", "end_date"), ("cla_episode", "end_date")]
+    }  # fmt: skip
+    s47 = t["s47_enquiry"]
+    sent["s47_enquiry"] = s47[
+        ~((s47["end_date"] < window) | (s47["icpc_date"] < window)).fillna(False).astype(bool)
+    ]
     assert sorted(e["social_care_episode_id"] for e in episodes) == sorted(
-        t["referral"]["referral_id"]
+        sent["referral"]["referral_id"]
     )
+    referrals = set(sent["referral"]["referral_id"])
     for key, table in [("child_and_family_assessments", "assessment"),
                        ("child_protection_plans", "cp_plan"),
-                       ("section_47_assessments", "s47_enquiry"),
-                       ("child_looked_after_placements", "cla_episode")]:  # fmt: skip
-        assert sum(len(e[key]) for e in episodes) == len(t[table]), key
+                       ("section_47_assessments", "s47_enquiry")]:  # fmt: skip
+        expected = sent[table][sent[table]["referral_id"].isin(referrals)]
+        assert sum(len(e[key]) for e in episodes) == len(expected), key
+    placements = sum(len(e["child_looked_after_placements"]) for e in episodes)
+    assert 0 < placements <= len(sent["cla_episode"])
     dates = [e["referral_date"] for e in episodes]
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates)
+    assert all(e.get("closure_date", "9999") >= f"{window:%Y-%m-%d}" for e in episodes)
     assert {r["child_details"]["sex"] for r in records} <= {"M", "F"}
 
 
