@@ -417,26 +417,84 @@ def _drop_census_overlaps(results: list[ReaderResult]) -> None:
     """Several CIN censuses sent together (one per collection year) repeat every episode that
     was open across a census date. Keep each episode from the latest census that has it: that
     census knew more (its closure, its later plans), and counting both would duplicate it.
-    An episode is the same when child and referral date match."""
+    An episode is the same when child and referral date match.
+
+    A census reports only the assessments and plans of its own year, so an earlier census can
+    hold an episode's items the later one no longer lists (a plan that ended before the later
+    census year began). Those move to the kept episode, so merging censuses loses nothing; an
+    item is the same when child and start date match."""
     censuses = sorted(
         (r for r in results if r.format is Format.CIN_XML and "referral" in r.tables),
         key=lambda r: r.reference_date or date.min,
         reverse=True,
     )
-    seen: set[tuple[str, object]] = set()
+    kept: dict[tuple[str, object], tuple[ReaderResult, str]] = {}
     for result in censuses:
         referrals = result.tables["referral"]
         keys = list(zip(referrals["child_id"], referrals["referral_date"], strict=True))
-        repeated = pd.Series([k in seen for k in keys], index=referrals.index, dtype=bool)
-        seen.update(keys)
+        repeated = pd.Series([k in kept for k in keys], index=referrals.index, dtype=bool)
+        for key, referral_id in zip(keys, referrals["referral_id"], strict=True):
+            kept.setdefault(key, (result, referral_id))
         if not repeated.any():
             continue
-        dropped = set(referrals.loc[repeated, "referral_id"].dropna())
+        moved_to = {
+            referral_id: kept[key]
+            for key, referral_id, again in zip(
+                keys, referrals["referral_id"], repeated, strict=True
+            )
+            if again and not pd.isna(referral_id)
+        }
         result.tables["referral"] = referrals[~repeated]
         for name in _REFERRAL_CHILDREN:
             table = result.tables.get(name)
-            if table is not None and len(table):
-                result.tables[name] = table[~table["referral_id"].isin(dropped)]
+            if table is None or not len(table):
+                continue
+            leaving = table["referral_id"].isin(set(moved_to))
+            _move_items(name, table[leaving], moved_to, result)
+            result.tables[name] = table[~leaving]
+
+
+def _move_items(
+    name: str,
+    items: pd.DataFrame,
+    moved_to: dict[str, tuple[ReaderResult, str]],
+    source: ReaderResult,
+) -> None:
+    """Add an earlier census's ``items`` of repeated episodes to the census that kept each
+    episode, unless it lists the same item (child and start date) already. Their ids get the
+    earlier census's reference date, so they stay unique within the census they join."""
+    suffix = f"~{source.reference_date or 'earlier'}"
+    record_id = _RECORD_IDS[name]
+    for keeper, rows in _by_keeper(items, moved_to):
+        target = keeper.tables.get(name)
+        known: set[tuple[object, object]] = set()
+        if target is not None and len(target):
+            known = set(zip(target["child_id"], target["start_date"], strict=True))
+        new = rows[[k not in known for k in zip(rows["child_id"], rows["start_date"], strict=True)]]
+        if new.empty:
+            continue
+        new = new.assign(
+            referral_id=new["referral_id"].map(lambda rid: moved_to[rid][1]),
+            **{record_id: new[record_id] + suffix},
+        )
+        keeper.tables[name] = (
+            new
+            if target is None or not len(target)
+            else pd.concat([target, new], ignore_index=True)
+        )
+
+
+def _by_keeper(
+    items: pd.DataFrame, moved_to: dict[str, tuple[ReaderResult, str]]
+) -> list[tuple[ReaderResult, pd.DataFrame]]:
+    keepers: dict[int, tuple[ReaderResult, list[str]]] = {}
+    for referral_id, (keeper, _) in moved_to.items():
+        keepers.setdefault(id(keeper), (keeper, []))[1].append(referral_id)
+    return [
+        (keeper, items[items["referral_id"].isin(ids)])
+        for keeper, ids in keepers.values()
+        if items["referral_id"].isin(ids).any()
+    ]
 
 
 def _unique_ids(results: list[ReaderResult]) -> None:
