@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
             extract = result.extract
             indicators = [] if extract.unreadable else indicator_rows(extract)
-            self.stdout.write(as_json(extract, result.findings, indicators))
+            self.stdout.write(as_json(extract, result.findings, indicators, result.not_applicable))
         else:
             counts = submission.row_counts or {}
             self.stdout.write(
