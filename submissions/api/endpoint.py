@@ -226,8 +226,10 @@ def _audit(
 
 def urls() -> tuple[list[Any], str, str]:
     """The API's URL patterns. The endpoint authenticates its callers itself (token and
-    SupplierKey), so it is exempt from the sign-in every page needs."""
+    SupplierKey), so it is exempt from the sign-in every page needs. ninja's root view (an
+    index of nothing, with the docs off) is left out."""
     patterns, app_name, namespace = api.urls
+    patterns = [p for p in patterns if getattr(p, "name", "") != "api-root"]
     for pattern in patterns:
         pattern.callback.login_required = False
     return patterns, app_name, namespace
