@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,7 +37,7 @@ def _acting_user(request: HttpRequest) -> User:
     return request.user
 
 
-def _accounts() -> object:
+def _accounts() -> QuerySet[ApiClientAccount]:
     return ApiClientAccount.objects.select_related("application", "local_authority", "created_by")
 
 
@@ -85,21 +86,23 @@ def api_client_create(request: HttpRequest) -> HttpResponse:
 @manage_access_required
 def api_client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm (GET), then replace the secret and supplier key and show them once (POST)."""
-    account = get_object_or_404(_accounts(), pk=pk)  # type: ignore[arg-type]
+    account = get_object_or_404(_accounts(), pk=pk)
     if not account.is_active:
         messages.error(request, "This API client has been revoked")
         return redirect("access_admin:api_clients")
     if request.method == "POST":
         credentials = api_clients.rotate(account, _acting_user(request), request)
         return _show_credentials(request, credentials, "New credentials for the API client")
-    return render(request, "access_admin/api_client_confirm.html", {"account": account, "rotate": True})
+    return render(
+        request, "access_admin/api_client_confirm.html", {"account": account, "rotate": True}
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @manage_access_required
 def api_client_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm (GET), then revoke the client: its tokens stop working at once (POST)."""
-    account = get_object_or_404(_accounts(), pk=pk)  # type: ignore[arg-type]
+    account = get_object_or_404(_accounts(), pk=pk)
     if not account.is_active:
         messages.error(request, "This API client has already been revoked")
         return redirect("access_admin:api_clients")
@@ -109,4 +112,6 @@ def api_client_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"The API client for {account.local_authority.name} has been revoked"
         )
         return redirect("access_admin:api_clients")
-    return render(request, "access_admin/api_client_confirm.html", {"account": account, "rotate": False})
+    return render(
+        request, "access_admin/api_client_confirm.html", {"account": account, "rotate": False}
+    )

@@ -28,11 +28,14 @@ def test_creating_shows_the_secret_and_supplier_key_once(
     assert response.status_code == 200
     credentials = response.context["credentials"]
     page = response.content.decode()
-    assert credentials["client_secret"] in page and credentials["supplier_key"] in page
-    assert credentials["token_url"].endswith("/api/oauth/token") and credentials["token_url"] in page
+    assert credentials["client_secret"] in page
+    assert credentials["supplier_key"] in page
+    assert credentials["token_url"].endswith("/api/oauth/token")
+    assert credentials["token_url"] in page
     assert credentials["api_base_url"].endswith("/api")
     account = ApiClientAccount.objects.get()
-    assert account.local_authority == barnsley and account.created_by is not None
+    assert account.local_authority == barnsley
+    assert account.created_by is not None
     # Stored hashed: neither the secret nor the key is kept in clear anywhere.
     application = Application.objects.get()
     assert application.client_secret != credentials["client_secret"]
@@ -40,11 +43,11 @@ def test_creating_shows_the_secret_and_supplier_key_once(
     assert api_clients.supplier_key_matches(account, credentials["supplier_key"])
     # The list never shows them again.
     listing = access_admin_client.get(reverse("access_admin:api_clients")).content.decode()
-    assert "Barnsley" in listing and credentials["client_secret"] not in listing
+    assert "Barnsley" in listing
+    assert credentials["client_secret"] not in listing
     event = AuditEvent.objects.get(action=AuditAction.API_CLIENT_CREATED)
-    assert event.organisation == "370" and credentials["client_secret"] not in json.dumps(
-        event.details
-    )
+    assert event.organisation == "370"
+    assert credentials["client_secret"] not in json.dumps(event.details)
 
 
 def test_the_create_form_asks_for_a_local_authority(access_admin_client: Client) -> None:
@@ -89,14 +92,20 @@ def test_revoking_asks_first_then_ends_the_client(
 
     assert response.status_code == 302
     account = ApiClientAccount.objects.get()
-    assert account.revoked_at is not None and not account.is_active
+    assert account.revoked_at is not None
+    assert not account.is_active
     assert not api_clients.supplier_key_matches(account, old.supplier_key)
-    assert "Revoked" in access_admin_client.get(reverse("access_admin:api_clients")).content.decode()
+    assert (
+        "Revoked" in access_admin_client.get(reverse("access_admin:api_clients")).content.decode()
+    )
     # Nothing more to do to a revoked client.
     assert access_admin_client.get(url).status_code == 302
-    assert access_admin_client.post(
-        reverse("access_admin:api_client_rotate", args=[account.pk])
-    ).status_code == 302
+    assert (
+        access_admin_client.post(
+            reverse("access_admin:api_client_rotate", args=[account.pk])
+        ).status_code
+        == 302
+    )
     assert AuditEvent.objects.filter(action=AuditAction.API_CLIENT_REVOKED).count() == 1
 
 
@@ -133,7 +142,13 @@ def test_create_api_client_json_prints_the_credentials_once(barnsley: LocalAutho
     call_command("create_api_client", "--la", "370", "--json", stdout=out)
 
     values = json.loads(out.getvalue())
-    assert set(values) == {"client_id", "client_secret", "supplier_key", "token_url", "api_base_url"}
+    assert set(values) == {
+        "client_id",
+        "client_secret",
+        "supplier_key",
+        "token_url",
+        "api_base_url",
+    }
     account = ApiClientAccount.objects.get()
     assert account.application.client_id == values["client_id"]
     assert api_clients.supplier_key_matches(account, values["supplier_key"])
