@@ -177,6 +177,7 @@ CELERY_TASK_ROUTES = {
     "workers.reconcile_submissions": {"queue": "housekeeping"},
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},
+    "workers.clear_expired_tokens": {"queue": "housekeeping"},
     "workers.heartbeat": {"queue": "housekeeping"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"

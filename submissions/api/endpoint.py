@@ -181,7 +181,7 @@ def children(request: HttpRequest, la_code: str) -> HttpResponse:
             raise Refusal(413, f"The body is larger than {settings.API_MAX_BODY_BYTES} bytes.")
         account = _authenticate(request)
         la = _local_authority(account, la_code)
-        wait = throttle.retry_after(str(account.pk))
+        wait = throttle.retry_after(account.application.client_id)
         if wait is not None:
             raise Refusal(
                 429, "Too many requests for this client.", headers={"Retry-After": str(wait)}
