@@ -210,6 +210,26 @@ def test_a_body_over_the_cap_is_a_real_413(sender: Sender) -> None:
     assert "larger than 5000 bytes" in response.json()["message"]
 
 
+def test_a_body_over_djangos_own_upload_limit_but_under_ours_is_read(sender: Sender) -> None:
+    """Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) would answer 400: the intake reads the
+    body itself, up to API_MAX_BODY_BYTES."""
+    records = []
+    for i in range(100):
+        record = maximal_record(f"L{i:03d}")
+        episode = record["social_care_episodes"][0]
+        record["social_care_episodes"] = [
+            {**episode, "social_care_episode_id": f"E{j}"} for j in range(20)
+        ]
+        records.append(record)
+    body = json.dumps(records).encode()
+    assert len(body) > 2_621_440
+
+    response = sender.post(None, body=body)
+
+    assert response.status_code == 200, response.text[:500]
+    assert len(response.json()) == 100
+
+
 def test_more_than_100_records_is_400(sender: Sender) -> None:
     response = sender.post([maximal_record(f"M{i}") for i in range(101)])
 
