@@ -97,9 +97,7 @@ def _new_supplier_key() -> str:
 
 
 @transaction.atomic
-def create(
-    la: LocalAuthority, by: User | None, request: HttpRequest | None = None
-) -> Credentials:
+def create(la: LocalAuthority, by: User | None, request: HttpRequest | None = None) -> Credentials:
     """A new client for ``la``; its secret and supplier key are in the result only."""
     client_secret = generate_client_secret()
     supplier_key = _new_supplier_key()
@@ -141,8 +139,10 @@ def rotate(
 ) -> Credentials:
     """A new secret and supplier key for the same client id; tokens issued before stop
     working at once."""
-    account = ApiClientAccount.objects.select_for_update().select_related("application").get(
-        pk=account.pk
+    account = (
+        ApiClientAccount.objects.select_for_update()
+        .select_related("application")
+        .get(pk=account.pk)
     )
     if not account.is_active:
         raise ValueError("A revoked API client cannot be rotated.")
@@ -173,8 +173,10 @@ def revoke(
 ) -> ApiClientAccount:
     """Stop the client for good: its tokens are deleted (so they fail at once), its secret
     is replaced by one nobody knows, and the intake refuses a revoked account anyway."""
-    account = ApiClientAccount.objects.select_for_update().select_related("application").get(
-        pk=account.pk
+    account = (
+        ApiClientAccount.objects.select_for_update()
+        .select_related("application")
+        .get(pk=account.pk)
     )
     if not account.is_active:
         return account

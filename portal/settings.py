@@ -179,6 +179,7 @@ CELERY_TASK_ROUTES = {
     "workers.reconcile_submissions": {"queue": "housekeeping"},
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},
+    "workers.clear_expired_tokens": {"queue": "housekeeping"},
     "workers.heartbeat": {"queue": "housekeeping"},
     "workers.snapshot_api_feeds": {"queue": "housekeeping"},
 }

@@ -7,7 +7,6 @@ from django.urls import include, path
 from oauth2_provider.views import TokenView
 
 from portal import views
-from submissions.api import endpoint as api_intake
 
 # The Django admin signs in through allauth, so MFA and rate limits apply there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -28,5 +27,5 @@ urlpatterns = [
     # The API intake: OAuth2 client-credentials tokens (django-oauth-toolkit, CSRF-exempt)
     # and the DfE CSC API endpoint. Both authenticate the client themselves.
     path("api/oauth/token", login_not_required(TokenView.as_view()), name="api_token"),
-    path("api/", api_intake.urls()),
+    path("api/", include("submissions.api.urls")),
 ]

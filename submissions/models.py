@@ -283,6 +283,10 @@ class ApiChildRecord(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        # The LA's own identifier for the child is child data: never in the text.
+        return f"API record {self.pk} of LA {self.local_authority_id}"
+
 
 class ApiBatchQuerySet(OrgScopedQuerySet["ApiBatch"]):
     la_field = "local_authority"
@@ -311,6 +315,9 @@ class ApiBatch(models.Model):
                 fields=["local_authority", "body_sha256"], name="api_batch_body_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"API batch {self.body_sha256[:12]} of LA {self.local_authority_id}"
 
 
 class ApiFeedQuerySet(OrgScopedQuerySet["ApiFeed"]):

@@ -41,6 +41,17 @@ def test_it_accepts_postgres_and_redis_in_production() -> None:
         assert ids(DEBUG=False, CELERY_BROKER_URL="redis://r:6379/0", CACHES=REDIS_CACHE) == set()
 
 
+def test_production_needs_a_supplier_key_secret_for_the_api_intake() -> None:
+    with override_settings(DATABASES=POSTGRES):
+        production = {
+            "DEBUG": False,
+            "CELERY_BROKER_URL": "redis://r:6379/0",
+            "CACHES": REDIS_CACHE,
+        }
+        assert ids(**production, API_SUPPLIER_KEY_SECRET="") == {"portal.E006"}
+        assert ids(**production, API_SUPPLIER_KEY_SECRET="s" * 40) == set()
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     return subprocess.run(

@@ -230,3 +230,12 @@ def purge_canonical_extracts() -> int:
     CANONICAL_RETENTION_DAYS ago; see ``services.canonical_extracts_due``), audited per
     submission. The LA's accepted submission's extract is kept while it is current."""
     return services.purge_canonical_extracts(timezone.now())
+
+
+@shared_task(name="workers.clear_expired_tokens", soft_time_limit=1500, time_limit=1800)
+def clear_expired_tokens() -> None:
+    """Beat, daily: delete API clients' expired OAuth2 tokens (django-oauth-toolkit's
+    ``cleartokens``), so the token table holds only live ones."""
+    from oauth2_provider.models import clear_expired
+
+    clear_expired()

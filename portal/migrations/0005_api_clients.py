@@ -7,33 +7,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0004_audit_note_written'),
+        ("portal", "0004_audit_note_written"),
         ("oauth2_provider", "0022_refreshtoken_token_family_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('mfa_added', 'Authenticator added'), ('mfa_removed', 'Authenticator removed'), ('mfa_recovery_codes_reset', 'Recovery codes replaced'), ('sign_in_code_sent', 'Sign-in code emailed'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset'), ('password_set', 'Password set'), ('email_added', 'Email address added'), ('email_verified', 'Email address verified'), ('email_changed', 'Main email address changed'), ('email_removed', 'Email address removed'), ('invitation_sent', 'Invitation sent'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('role_granted', 'Role granted'), ('role_removed', 'Role removed'), ('user_deactivated', 'User deactivated'), ('user_reactivated', 'User reactivated'), ('session_expired', 'Session expired'), ('upload', 'Extract uploaded'), ('submission_decision', 'Submission decision'), ('dashboard_viewed', 'Restricted dashboard viewed'), ('export', 'Download or export'), ('api_call', 'API call'), ('file_deleted', 'Raw file deleted'), ('canonical_deleted', 'Stored extract deleted'), ('note_written', 'Context note written'), ('access_denied', 'Access denied'), ('api_client_created', 'API client created'), ('api_client_rotated', 'API client credentials replaced'), ('api_client_revoked', 'API client revoked')], db_index=True, max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("mfa_added", "Authenticator added"),
+                    ("mfa_removed", "Authenticator removed"),
+                    ("mfa_recovery_codes_reset", "Recovery codes replaced"),
+                    ("sign_in_code_sent", "Sign-in code emailed"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset"),
+                    ("password_set", "Password set"),
+                    ("email_added", "Email address added"),
+                    ("email_verified", "Email address verified"),
+                    ("email_changed", "Main email address changed"),
+                    ("email_removed", "Email address removed"),
+                    ("invitation_sent", "Invitation sent"),
+                    ("invitation_resent", "Invitation resent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("role_granted", "Role granted"),
+                    ("role_removed", "Role removed"),
+                    ("user_deactivated", "User deactivated"),
+                    ("user_reactivated", "User reactivated"),
+                    ("session_expired", "Session expired"),
+                    ("upload", "Extract uploaded"),
+                    ("submission_decision", "Submission decision"),
+                    ("dashboard_viewed", "Restricted dashboard viewed"),
+                    ("export", "Download or export"),
+                    ("api_call", "API call"),
+                    ("file_deleted", "Raw file deleted"),
+                    ("canonical_deleted", "Stored extract deleted"),
+                    ("note_written", "Context note written"),
+                    ("access_denied", "Access denied"),
+                    ("api_client_created", "API client created"),
+                    ("api_client_rotated", "API client credentials replaced"),
+                    ("api_client_revoked", "API client revoked"),
+                ],
+                db_index=True,
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='ApiClientAccount',
+            name="ApiClientAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=200)),
-                ('supplier_key_digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rotated_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='api_client_account', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('local_authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_clients', to='portal.localauthority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=200)),
+                ("supplier_key_digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("rotated_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_client_account",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "local_authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_clients",
+                        to="portal.localauthority",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['local_authority__name', '-created_at'],
+                "ordering": ["local_authority__name", "-created_at"],
             },
         ),
     ]

@@ -4,15 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0005_api_clients'),
+        ("portal", "0005_api_clients"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('mfa_added', 'Authenticator added'), ('mfa_removed', 'Authenticator removed'), ('mfa_recovery_codes_reset', 'Recovery codes replaced'), ('sign_in_code_sent', 'Sign-in code emailed'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset'), ('password_set', 'Password set'), ('email_added', 'Email address added'), ('email_verified', 'Email address verified'), ('email_changed', 'Main email address changed'), ('email_removed', 'Email address removed'), ('invitation_sent', 'Invitation sent'), ('invitation_resent', 'Invitation resent'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('role_granted', 'Role granted'), ('role_removed', 'Role removed'), ('user_deactivated', 'User deactivated'), ('user_reactivated', 'User reactivated'), ('session_expired', 'Session expired'), ('upload', 'Extract uploaded'), ('submission_decision', 'Submission decision'), ('dashboard_viewed', 'Restricted dashboard viewed'), ('export', 'Download or export'), ('api_call', 'API call'), ('file_deleted', 'Raw file deleted'), ('canonical_deleted', 'Stored extract deleted'), ('note_written', 'Context note written'), ('access_denied', 'Access denied'), ('api_client_created', 'API client created'), ('api_client_rotated', 'API client credentials replaced'), ('api_client_revoked', 'API client revoked'), ('api_feed_changed', 'API snapshot settings changed')], db_index=True, max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("mfa_added", "Authenticator added"),
+                    ("mfa_removed", "Authenticator removed"),
+                    ("mfa_recovery_codes_reset", "Recovery codes replaced"),
+                    ("sign_in_code_sent", "Sign-in code emailed"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset"),
+                    ("password_set", "Password set"),
+                    ("email_added", "Email address added"),
+                    ("email_verified", "Email address verified"),
+                    ("email_changed", "Main email address changed"),
+                    ("email_removed", "Email address removed"),
+                    ("invitation_sent", "Invitation sent"),
+                    ("invitation_resent", "Invitation resent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("role_granted", "Role granted"),
+                    ("role_removed", "Role removed"),
+                    ("user_deactivated", "User deactivated"),
+                    ("user_reactivated", "User reactivated"),
+                    ("session_expired", "Session expired"),
+                    ("upload", "Extract uploaded"),
+                    ("submission_decision", "Submission decision"),
+                    ("dashboard_viewed", "Restricted dashboard viewed"),
+                    ("export", "Download or export"),
+                    ("api_call", "API call"),
+                    ("file_deleted", "Raw file deleted"),
+                    ("canonical_deleted", "Stored extract deleted"),
+                    ("note_written", "Context note written"),
+                    ("access_denied", "Access denied"),
+                    ("api_client_created", "API client created"),
+                    ("api_client_rotated", "API client credentials replaced"),
+                    ("api_client_revoked", "API client revoked"),
+                    ("api_feed_changed", "API snapshot settings changed"),
+                ],
+                db_index=True,
+                max_length=32,
+            ),
         ),
     ]

@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -101,9 +102,13 @@ def _authenticate(request: HttpRequest) -> ApiClientAccount:
 
 
 def _local_authority(account: ApiClientAccount, la_code: str) -> LocalAuthority:
-    la = account.local_authority
-    if la.code != la_code:
-        la = LocalAuthority.objects.filter(code=la_code).first() if _LA_CODE.fullmatch(la_code) else None  # type: ignore[assignment]
+    la: LocalAuthority | None = account.local_authority
+    if account.local_authority.code != la_code:
+        la = (
+            LocalAuthority.objects.filter(code=la_code).first()
+            if _LA_CODE.fullmatch(la_code)
+            else None
+        )
     if la is None or not can(as_principal(account), Action.UPLOAD, la):
         raise Refusal(403, "This client may not send data for this local authority.")
     return la
@@ -123,7 +128,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
-            children = item.values()
+            children: Iterable[Any] = item.values()
         elif isinstance(item, list):
             children = item
         else:
@@ -158,7 +163,7 @@ def _parse(body: bytes) -> list[dict[str, Any]]:
         raise Refusal(
             400,
             f"{error.error_count()} problem(s) in the records.",
-            errors=error_list(error.errors(include_url=False, include_input=False)),
+            errors=error_list(list(error.errors(include_url=False, include_input=False))),
         ) from None
     return data
 
@@ -176,7 +181,7 @@ def children(request: HttpRequest, la_code: str) -> HttpResponse:
             raise Refusal(413, f"The body is larger than {settings.API_MAX_BODY_BYTES} bytes.")
         account = _authenticate(request)
         la = _local_authority(account, la_code)
-        wait = throttle.retry_after(str(account.pk))
+        wait = throttle.retry_after(account.application.client_id)
         if wait is not None:
             raise Refusal(
                 429, "Too many requests for this client.", headers={"Retry-After": str(wait)}
@@ -184,9 +189,7 @@ def children(request: HttpRequest, la_code: str) -> HttpResponse:
         body = _read_body(request)
         payload = _parse(body)
         records = len(payload)
-        result = services.apply_batch(
-            la, account, hashlib.sha256(body).hexdigest(), payload
-        )
+        result = services.apply_batch(la, account, hashlib.sha256(body).hexdigest(), payload)
         replay = result.replay
         response: HttpResponse = JsonResponse(result.receipts, safe=False)
     except Refusal as refusal:
@@ -226,8 +229,10 @@ def _audit(
 
 def urls() -> tuple[list[Any], str, str]:
     """The API's URL patterns. The endpoint authenticates its callers itself (token and
-    SupplierKey), so it is exempt from the sign-in every page needs."""
+    SupplierKey), so it is exempt from the sign-in every page needs. ninja's root view (an
+    index of nothing, with the docs off) is left out."""
     patterns, app_name, namespace = api.urls
+    patterns = [p for p in patterns if getattr(p, "name", "") != "api-root"]
     for pattern in patterns:
-        pattern.callback.login_required = False
+        pattern.callback.login_required = False  # type: ignore[union-attr]
     return patterns, app_name, namespace

@@ -14,12 +14,13 @@ sender omitted is filled in with nulls.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
-__all__ = ["ChildRecord", "PAYLOAD", "error_list"]
+__all__ = ["PAYLOAD", "ChildRecord", "error_list"]
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -176,7 +177,7 @@ def pointer(loc: tuple[int | str, ...]) -> str:
     return out.lstrip(".") or "$"
 
 
-def error_list(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def error_list(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """pydantic's errors as ``{"pointer", "message"}``, without the offending values (they
     may be child data)."""
     return [{"pointer": pointer(tuple(e["loc"])), "message": e["msg"]} for e in errors]

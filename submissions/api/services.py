@@ -74,12 +74,11 @@ def _apply(
         receipts=receipts,
     )
     ids = {record["la_child_id"] for record in records}
-    stored = {
-        child_id: record
-        for child_id, record in ApiChildRecord.objects.select_for_update()
+    stored = dict(
+        ApiChildRecord.objects.select_for_update()
         .filter(local_authority=la, la_child_id__in=ids)
         .values_list("la_child_id", "record")
-    }
+    )
     existed = set(stored)
     state: dict[str, dict[str, Any] | None] = dict(stored)
     for record in records:
@@ -97,7 +96,9 @@ def _apply(
             unique_fields=["local_authority", "la_child_id"],
             update_fields=["record", "updated_at"],
         )
-    gone = [child_id for child_id, record in state.items() if record is None and child_id in existed]
+    gone = [
+        child_id for child_id, record in state.items() if record is None and child_id in existed
+    ]
     if gone:
         ApiChildRecord.objects.filter(local_authority=la, la_child_id__in=gone).delete()
     return BatchResult(receipts, replay=False)

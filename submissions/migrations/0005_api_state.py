@@ -6,39 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0005_api_clients'),
-        ('submissions', '0004_not_applicable_rules'),
+        ("portal", "0005_api_clients"),
+        ("submissions", "0004_not_applicable_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiBatch',
+            name="ApiBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body_sha256', models.CharField(max_length=64)),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('record_count', models.PositiveIntegerField()),
-                ('receipts', models.JSONField(default=list)),
-                ('client', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='batches', to='portal.apiclientaccount')),
-                ('local_authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_batches', to='portal.localauthority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body_sha256", models.CharField(max_length=64)),
+                (
+                    "received_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("record_count", models.PositiveIntegerField()),
+                ("receipts", models.JSONField(default=list)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="batches",
+                        to="portal.apiclientaccount",
+                    ),
+                ),
+                (
+                    "local_authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_batches",
+                        to="portal.localauthority",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('local_authority', 'body_sha256'), name='api_batch_body_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("local_authority", "body_sha256"), name="api_batch_body_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApiChildRecord',
+            name="ApiChildRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('la_child_id', models.CharField(max_length=36)),
-                ('record', models.JSONField()),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('local_authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_child_records', to='portal.localauthority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("la_child_id", models.CharField(max_length=36)),
+                ("record", models.JSONField()),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "local_authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_child_records",
+                        to="portal.localauthority",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('local_authority', 'la_child_id'), name='api_child_record_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("local_authority", "la_child_id"), name="api_child_record_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -8,24 +8,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0005_api_clients'),
-        ('submissions', '0005_api_state'),
+        ("portal", "0005_api_clients"),
+        ("submissions", "0005_api_state"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiFeed',
+            name="ApiFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('snapshot_hour', models.PositiveSmallIntegerField(blank=True, default=2, help_text='Hour of the day (UK time) of the nightly snapshot; empty for none.', null=True, validators=[django.core.validators.MaxValueValidator(23)])),
-                ('auto_accept', models.BooleanField(default=False, help_text='Accept a snapshot with no errors without a person deciding.')),
-                ('last_snapshot_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('local_authority', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='api_feed', to='portal.localauthority')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "snapshot_hour",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        default=2,
+                        help_text="Hour of the day (UK time) of the nightly snapshot; empty for none.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(23)],
+                    ),
+                ),
+                (
+                    "auto_accept",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Accept a snapshot with no errors without a person deciding.",
+                    ),
+                ),
+                ("last_snapshot_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "local_authority",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_feed",
+                        to="portal.localauthority",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -34,6 +34,13 @@ def _invitation(personas: dict[str, Any], invitation: Invitation) -> list[Any]:
     return [invitation.pk]
 
 
+def _api_client(personas: dict[str, Any], invitation: Invitation) -> list[Any]:
+    from portal import api_clients
+    from portal.models import LocalAuthority
+
+    return [api_clients.create(LocalAuthority.objects.get(code="370"), None).account.pk]
+
+
 #: (method, URL name, URL arguments, status an access admin gets)
 ROUTES: list[tuple[str, str, Args, int]] = [
     ("get", "users", _none, 200),
@@ -49,6 +56,13 @@ ROUTES: list[tuple[str, str, Args, int]] = [
     ("get", "invitations", _none, 200),
     ("post", "resend", _invitation, 302),
     ("post", "revoke", _invitation, 302),
+    ("get", "api_clients", _none, 200),
+    ("get", "api_client_create", _none, 200),
+    ("post", "api_client_create", _none, 200),  # an empty form: shown again with errors
+    ("get", "api_client_rotate", _api_client, 200),
+    ("post", "api_client_rotate", _api_client, 200),  # the new credentials, shown once
+    ("get", "api_client_revoke", _api_client, 200),
+    ("post", "api_client_revoke", _api_client, 302),
     ("get", "audit", _none, 200),
     ("get", "audit_export", _none, 200),
 ]
