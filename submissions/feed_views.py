@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import audit
 from portal.access import Action, can, requires
-from portal.models import AuditAction, LocalAuthority
+from portal.models import AuditAction, LocalAuthority, User
 from submissions.api import snapshot
 from submissions.forms import ApiFeedForm
 from submissions.models import ApiBatch, ApiChildRecord, Submission
@@ -41,9 +41,11 @@ def api_feed(request: HttpRequest, la_code: str) -> HttpResponse:
     form = ApiFeedForm(instance=feed)
     if request.method == "POST":
         action = request.POST.get("action")
+        user = request.user
+        assert isinstance(user, User)  # signed in: the access decorator let the request in
         if action == "snapshot" and can_snapshot:
             try:
-                submission = snapshot.take_snapshot(la, user=request.user, request=request)
+                submission = snapshot.take_snapshot(la, user=user, request=request)
             except snapshot.NothingToSnapshot as error:
                 messages.error(request, error.message)
                 return redirect("submissions:api_feed", la_code=la.code)
@@ -54,7 +56,7 @@ def api_feed(request: HttpRequest, la_code: str) -> HttpResponse:
             form = ApiFeedForm(request.POST, instance=feed)
             if form.is_valid():
                 feed = form.save(commit=False)
-                feed.updated_by, feed.updated_at = request.user, timezone.now()
+                feed.updated_by, feed.updated_at = user, timezone.now()
                 feed.save()
                 audit.record(
                     AuditAction.API_FEED_CHANGED,

@@ -294,7 +294,7 @@ class HistoryFilterForm(FilterForm):
         field.queryset = local_authorities
 
 
-class ApiFeedForm(forms.ModelForm):  # type: ignore[type-arg]
+class ApiFeedForm(forms.ModelForm):
     """An API-fed LA's snapshot settings (``submissions.models.ApiFeed``)."""
 
     NO_SCHEDULE = ""
