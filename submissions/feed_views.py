@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from portal import audit
-from portal.access import Action, can, requires
+from portal.access import VISIBILITY_ACTIONS, Action, OutOfScope, Refused, can, requires
 from portal.models import AuditAction, LocalAuthority, User
 from submissions.api import snapshot
 from submissions.forms import ApiFeedForm
@@ -23,10 +23,16 @@ __all__ = ["api_feed"]
 
 
 def _feed_la(request: HttpRequest, la_code: str) -> LocalAuthority:
+    """The page's LA: 404 unless the viewer can see it at all, 403 unless they may read its
+    reports (as ``portal.access.get_for_user_or_404`` decides for an LA's objects)."""
     la = LocalAuthority.objects.filter(code=la_code).first()
-    if la is None or not can(request.user, Action.VIEW_REPORT, la):
-        raise Http404("No such local authority.")
-    return la
+    if la is None:
+        raise OutOfScope()
+    if can(request.user, Action.VIEW_REPORT, la):
+        return la
+    if any(can(request.user, action, la) for action in VISIBILITY_ACTIONS):
+        raise Refused(la.code)
+    raise OutOfScope(la.code)
 
 
 @require_http_methods(["GET", "POST"])
