@@ -10,13 +10,15 @@ buffers and the interpreter) is measured alone:
 * ``indicators`` — every indicator, every month end, for a 3-year extract of the largest LA
   (≈60,000 children). Target: ≤ 5 s, ≤ 1 GB.
 
-Two load benchmarks run only when named, because they need PostgreSQL and Redis on
-127.0.0.1 (``make bench-load`` runs both): ``public_load`` (the public dashboard, target p95
-≤ 150 ms) and ``restricted_load`` (the restricted dashboards at national scale, as a national
-analyst: LA dashboard and portfolio p95 ≤ 200 ms, zero errors). Each prints its own figures.
+Three load benchmarks run only when named, because they need PostgreSQL and Redis on
+127.0.0.1 (``make bench-load`` runs them): ``public_load`` (the public dashboard, target p95
+≤ 150 ms), ``restricted_load`` (the restricted dashboards at national scale, as a national
+analyst: LA dashboard and portfolio p95 ≤ 200 ms, zero errors) and ``api_intake_load`` (the
+API intake: ≥ 1,000 records/s, 60,000 children in < 90 s, their snapshot in < 2 minutes).
+Each prints its own figures.
 
     .venv/bin/python -m benchmarks.run [CASE ...]
-    .venv/bin/python -m benchmarks.run public_load restricted_load
+    .venv/bin/python -m benchmarks.run public_load restricted_load api_intake_load
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ TARGETS = {"903x10": (8.0, 1024), "cin4000": (3.0, 1024), "indicators": (5.0, 10
 LOAD_CASES = {
     "public_load": "benchmarks.public_load",
     "restricted_load": "benchmarks.restricted_load",
+    "api_intake_load": "benchmarks.api_intake_load",
 }
 
 

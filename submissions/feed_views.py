@@ -84,6 +84,7 @@ def api_feed(request: HttpRequest, la_code: str) -> HttpResponse:
         "feed": feed,
         "form": form if can_decide else None,
         "can_snapshot": can_snapshot,
+        "supplement": snapshot.supplement(la),
         "records": records,
         "batches": ApiBatch.objects.filter(local_authority=la).aggregate(
             count=Count("pk"), latest=Max("received_at")

@@ -373,7 +373,7 @@ def _progress(submission: Submission, status: str, percent: int, message: str) -
         setattr(submission, field, value)
 
 
-def _decrypt_files(submission: Submission, folder: Path) -> list[tuple[str, Path]]:
+def decrypt_files(submission: Submission, folder: Path) -> list[tuple[str, Path]]:
     """Decrypt the submission's files into ``folder`` (private, removed by the caller), as
     (display name, path) pairs. Plaintext is named by position, never by the user's file
     name. The check step puts them in its own order, whatever the database's collation."""
@@ -398,7 +398,7 @@ def _check_inputs(submission: Submission) -> dict[str, Any]:
 
 def _read_extract(submission: Submission, folder: Path) -> Extract:
     """Decrypt and read the submission's files: the tables its check validated."""
-    return check.read(_decrypt_files(submission, folder), **_check_inputs(submission))
+    return check.read(decrypt_files(submission, folder), **_check_inputs(submission))
 
 
 def _seal_extract(submission: Submission, extract: Extract) -> CanonicalExtract:

@@ -41,13 +41,20 @@ from portal.audit import AuditAction, record
 from portal.models import User
 from portal.spreadsheets import csv_download
 from submissions import exports, services, storage
+from submissions.api import snapshot
 from submissions.forms import (
     ExplainQueryForm,
     FindingFilterForm,
     HistoryFilterForm,
     UploadForm,
 )
-from submissions.models import QueryExplanation, Submission, SubmissionFile, ValidationFinding
+from submissions.models import (
+    ApiFeed,
+    QueryExplanation,
+    Submission,
+    SubmissionFile,
+    ValidationFinding,
+)
 from submissions.safety import ALLOWED_EXTENSIONS
 from workers.tasks import compute_indicators, process_submission
 
@@ -227,6 +234,11 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
         and Submission.objects.filter(local_authority=la, status=Status.ACCEPTED).first(),
         # Which submission the LA's figures come from, once this one has been accepted.
         "figures": submission.accepted_at and services.figures_source(la),
+        # An API-fed LA's SSDA903 tables go into its snapshots (submissions.api.snapshot).
+        "adds_to_snapshots": submission.source == Submission.Source.UPLOAD
+        and bool(submission.formats)
+        and set(submission.formats) <= snapshot.SUPPLEMENT_FORMATS
+        and ApiFeed.objects.filter(local_authority=la).exists(),
     }
     return render(request, "submissions/detail.html", context)
 

@@ -146,6 +146,7 @@ def test_create_api_client_json_prints_the_credentials_once(barnsley: LocalAutho
         "client_id",
         "client_secret",
         "supplier_key",
+        "scope",
         "token_url",
         "api_base_url",
     }

@@ -262,3 +262,42 @@ def test_the_feed_page_takes_a_snapshot_and_saves_settings(
     client.force_login(personas["viewer"])
     assert "Take a snapshot" not in client.get(url).content.decode()
     assert client.post(url, {"action": "snapshot"}).status_code == 404
+
+
+def test_an_api_fed_las_903_upload_is_added_to_its_snapshots_without_doubling_episodes(
+    barnsley: LocalAuthority, generated: Any, tmp_path: Path, lead: Any, open_upload: Any,
+    client: Any,
+) -> None:  # fmt: skip
+    from submissions.synthetic.writers import write_903_csv
+
+    pushed(barnsley, generated, tmp_path)
+    ApiFeed.objects.create(local_authority=barnsley)
+    (tmp_path / "903").mkdir()
+    tables = write_903_csv(generated, tmp_path / "903")
+    upload = check_in_process(
+        services.create_submission(
+            local_authority=barnsley, user=lead, as_of=AS_OF,
+            uploads=[open_upload(path) for path in tables],
+        )  # fmt: skip
+    )
+    assert (upload.status, upload.error_count) == (Submission.Status.READY, 0)
+    assert snapshot.supplement(barnsley) == upload
+    client.force_login(lead)
+    assert "you do not need to accept it" in client.get(
+        reverse("submissions:detail", args=[upload.pk])
+    ).content.decode()
+
+    taken = snapshot.take_snapshot(barnsley, as_of=AS_OF)
+    names = sorted(taken.files.values_list("display_name", flat=True))
+    assert names == sorted(["api-snapshot-370-2026-03-31.json", *(p.name for p in tables)])
+    checked = check_in_process(taken)
+
+    assert checked.error_count == 0
+    assert set(checked.formats) == {"dfe_csc_api_json", "ssda903_csv"}
+    # The 903's episodes, once each: as many as the 903 upload alone read.
+    assert checked.row_counts["cla_episode"] == upload.row_counts["cla_episode"]
+    assert checked.row_counts["missing_episode"] == upload.row_counts["missing_episode"] > 0
+    # Legal status comes with the 903, so its rules ran.
+    assert not {r["code"] for r in checked.not_applicable_rules} & {"144", "358", "359"}
+    event = AuditEvent.objects.get(action="upload", object_id=str(taken.pk))
+    assert event.details["supplement"] == str(upload.pk)

@@ -34,7 +34,9 @@ class Command(BaseCommand):
             raise CommandError(f"No current local authority has the code {options['la']!r}.")
         values = api_clients.create(la, None).as_dict()
         if options["json"]:
-            keys = ("client_id", "client_secret", "supplier_key", "token_url", "api_base_url")
+            # The scope too: the sender posts it with its token request (its SCOPE setting).
+            keys = ("client_id", "client_secret", "supplier_key", "scope", "token_url",
+                    "api_base_url")  # fmt: skip
             self.stdout.write(json.dumps({key: values[key] for key in keys}))
             return
         self.stdout.write(f"API client for {la.name} ({la.code}). Shown once: keep it now.")

@@ -497,6 +497,27 @@ def _by_keeper(
     ]
 
 
+_SSDA903 = frozenset({Format.SSDA903_CSV, Format.SSDA903_XML})
+
+
+def _prefer_903_placements(results: list[ReaderResult]) -> None:
+    """The DfE API payload sent with SSDA903 tables (an API-fed LA adds the looked-after
+    return the payload lacks): for the children the 903 has episodes for, its episodes are the
+    ones kept. They carry the legal status and come with the missing episodes; the payload's
+    placements of the same children would be the same periods twice."""
+    in_903: set[object] = set()
+    for result in results:
+        episodes = result.tables.get("cla_episode")
+        if result.format in _SSDA903 and episodes is not None:
+            in_903.update(episodes["child_id"].dropna())
+    if not in_903:
+        return
+    for result in results:
+        episodes = result.tables.get("cla_episode")
+        if result.format is Format.DFE_API_JSON and episodes is not None and len(episodes):
+            result.tables["cla_episode"] = episodes[~episodes["child_id"].isin(in_903)]
+
+
 def _unique_ids(results: list[ReaderResult]) -> None:
     """Make record ids unique across files: when a file reuses ids another file already used
     (two CIN censuses both derive ``C1/R1``), suffix all of that file's record ids, and its
@@ -609,6 +630,7 @@ def read_files(
         findings.append(Finding("NO_FILES", Severity.ERROR, "No files were uploaded."))
     results = [r.result for r in read]
     _drop_census_overlaps(results)
+    _prefer_903_placements(results)
     _unique_ids(results)
     code, la_findings = _la_code(la_code, read)
 
