@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,10 @@ def test_a_data_lead_changes_the_feed_settings_and_takes_a_snapshot_by_keyboard(
     page.keyboard.press("ArrowDown")
     expect(hour).to_have_value("4")
     auto = page.get_by_label("Accept a snapshot automatically when it has no errors")
+    # The checkbox's hint is under its label, and read with it.
+    hint = page.locator(".govuk-checkboxes__item .govuk-checkboxes__hint")
+    expect(hint).to_contain_text("A snapshot with errors always waits for you")
+    expect(auto).to_have_accessible_description(re.compile("^A snapshot with errors always"))
     tab_to(page, auto)
     page.keyboard.press("Space")
     expect(auto).to_be_checked()
