@@ -96,10 +96,15 @@ def revisit(page: Any, navigate: Any) -> None:
     """Go back to (or reload) the page a POST answered. The page is never stored
     (``no-store``), so Chromium will not show it again without posting the form once more,
     which it does not do on its own: it shows its "Confirm form resubmission" error instead."""
+    refused = ""
     try:
         navigate()
     except PlaywrightError as error:
-        assert "ERR_CACHE_MISS" in str(error), error
+        refused = str(error)
+    if refused:
+        assert "ERR_CACHE_MISS" in refused, refused
+        page.wait_for_url("chrome-error://chromewebdata/")
+    page.wait_for_load_state()
 
 
 def barnsley_row(page: Any) -> Any:
@@ -137,7 +142,8 @@ def test_an_access_admin_creates_rotates_and_revokes_a_client_in_the_browser(
     assert first.token_url == api_clients.token_url()
     assert first.token_url.endswith("/api/oauth/token")
     assert first.api_base_url == api_clients.api_base_url()
-    assert len(first.client_secret) > 30 and len(first.supplier_key) > 30
+    assert len(first.client_secret) > 30
+    assert len(first.supplier_key) > 30
     assert api_clients.supplier_key_matches(account, first.supplier_key)
 
     # Shown once: neither the list, nor going back to the page, shows the secret again.
@@ -204,3 +210,24 @@ def test_an_access_admin_creates_rotates_and_revokes_a_client_in_the_browser(
     page.goto(f"/access/api-clients/{account.pk}/rotate/")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("has been revoked")
     checked(page, watched)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Reloading the credentials page posts the create form again (Chromium asks to "
+    "'Confirm form resubmission' first; Playwright accepts): a second active client is made "
+    "for the LA. A one-time token in the form, spent by the POST, would stop it.",
+)
+def test_reloading_the_credentials_page_makes_no_second_client(
+    page: Any, personas: dict[str, Any], watched: list[str]
+) -> None:
+    sign_in(page, personas["access_admin"].email, PASSWORD)
+    page.goto("/access/api-clients/new/")
+    page.get_by_label("Local authority").select_option(label="Barnsley (370)")
+    page.get_by_role("button", name="Create API client").click()
+    secret = credentials_on(page).client_secret
+
+    revisit(page, page.reload)
+
+    assert secret not in page.content()
+    assert ApiClientAccount.objects.count() == 1
