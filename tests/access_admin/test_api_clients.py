@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from typing import Any
 
@@ -16,8 +17,38 @@ from portal import api_clients
 from portal.models import ApiClientAccount, AuditAction, AuditEvent, LocalAuthority
 
 
+def _once(client: Client, url: str) -> str:
+    """The one-time token of the form ``url`` shows."""
+    page = client.get(url).content.decode()
+    return re.search(r'name="once" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
 def _create(client: Client, la: LocalAuthority) -> Any:
-    return client.post(reverse("access_admin:api_client_create"), {"local_authority": la.pk})
+    url = reverse("access_admin:api_client_create")
+    return client.post(url, {"local_authority": la.pk, "once": _once(client, url)})
+
+
+def test_sending_a_form_again_makes_no_second_client_and_replaces_nothing(
+    access_admin_client: Client, barnsley: LocalAuthority
+) -> None:
+    url = reverse("access_admin:api_client_create")
+    once = _once(access_admin_client, url)
+    first = access_admin_client.post(url, {"local_authority": barnsley.pk, "once": once})
+    again = access_admin_client.post(url, {"local_authority": barnsley.pk, "once": once})
+
+    assert first.status_code == 200
+    assert again.status_code == 302
+    assert again["Location"] == reverse("access_admin:api_clients")
+    assert ApiClientAccount.objects.count() == 1
+    rotate = reverse("access_admin:api_client_rotate", args=[ApiClientAccount.objects.get().pk])
+    once = _once(access_admin_client, rotate)
+    secret = access_admin_client.post(rotate, {"once": once}).context["credentials"]
+    assert access_admin_client.post(rotate, {"once": once}).status_code == 302
+    account = ApiClientAccount.objects.get()
+    assert api_clients.supplier_key_matches(account, secret["supplier_key"])
+    followed = access_admin_client.get(reverse("access_admin:api_clients")).content.decode()
+    assert "already sent" in followed
+    assert AuditEvent.objects.filter(action=AuditAction.API_CLIENT_ROTATED).count() == 1
 
 
 def test_creating_shows_the_secret_and_supplier_key_once(
@@ -67,8 +98,7 @@ def test_rotating_asks_first_then_replaces_the_credentials(
     )
     url = reverse("access_admin:api_client_rotate", args=[old.account.pk])
 
-    assert "Are you sure" in access_admin_client.get(url).content.decode()
-    response = access_admin_client.post(url)
+    response = access_admin_client.post(url, {"once": _once(access_admin_client, url)})
 
     assert response.status_code == 200
     new = response.context["credentials"]

@@ -60,7 +60,7 @@ ROUTES: list[tuple[str, str, Args, int]] = [
     ("get", "api_client_create", _none, 200),
     ("post", "api_client_create", _none, 200),  # an empty form: shown again with errors
     ("get", "api_client_rotate", _api_client, 200),
-    ("post", "api_client_rotate", _api_client, 200),  # the new credentials, shown once
+    ("post", "api_client_rotate", _api_client, 302),  # no one-time token: back to the list
     ("get", "api_client_revoke", _api_client, 200),
     ("post", "api_client_revoke", _api_client, 302),
     ("get", "audit", _none, 200),
