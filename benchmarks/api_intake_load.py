@@ -166,7 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
         port,
     )
-    env["API_SUPPLIER_KEY_SECRET"] = env.get("API_SUPPLIER_KEY_SECRET") or env["SECRET_KEY"]
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     create_database(env["DATABASE_URL"])
