@@ -172,6 +172,7 @@ def test_api_payload_has_a_record_per_child(
     assert all(r["la_child_id"] and r["child_details"]["date_of_birth"] for r in records)
     episodes = [e for r in records for e in r["social_care_episodes"]]
     # Like the D2I sender: only what overlaps the window, no history that ended before it.
+    assert small.as_of is not None
     window = pd.Timestamp(api_json.window_start(small.as_of))
     sent = {
         name: t[name][~(t[name][column] < window).fillna(False).astype(bool)]

@@ -274,18 +274,20 @@ def test_an_api_fed_las_903_upload_is_added_to_its_snapshots_without_doubling_ep
     ApiFeed.objects.create(local_authority=barnsley)
     (tmp_path / "903").mkdir()
     tables = write_903_csv(generated, tmp_path / "903")
-    upload = check_in_process(
-        services.create_submission(
-            local_authority=barnsley, user=lead, as_of=AS_OF,
-            uploads=[open_upload(path) for path in tables],
-        )  # fmt: skip
+    uploaded = services.create_submission(
+        local_authority=barnsley,
+        user=lead,
+        as_of=AS_OF,
+        uploads=[open_upload(path) for path in tables],
     )
+    upload = check_in_process(uploaded)
     assert (upload.status, upload.error_count) == (Submission.Status.READY, 0)
     assert snapshot.supplement(barnsley) == upload
     client.force_login(lead)
-    assert "you do not need to accept it" in client.get(
-        reverse("submissions:detail", args=[upload.pk])
-    ).content.decode()
+    assert (
+        "you do not need to accept it"
+        in client.get(reverse("submissions:detail", args=[upload.pk])).content.decode()
+    )
 
     taken = snapshot.take_snapshot(barnsley, as_of=AS_OF)
     names = sorted(taken.files.values_list("display_name", flat=True))
