@@ -1091,6 +1091,11 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
 #: Every indicator this service loads, in page order.
 INDICATORS: tuple[IndicatorSpec, ...] = _build_indicators()
 SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
+#: The four "number of local authorities with an Ofsted leadership rating of ..." indicators,
+#: whose pages also give the chosen LA's own rating in words (``queries.leadership_rating``).
+OFSTED_LEADERSHIP_KEYS: frozenset[str] = frozenset(
+    spec.key for spec in INDICATORS if spec.source == OFSTED_INSPECTIONS
+)
 #: The loaded indicators no public page shows (``IndicatorSpec.public`` False): the
 #: restricted dashboards' missing-children comparators.
 RESTRICTED_ONLY: frozenset[str] = frozenset(spec.key for spec in INDICATORS if not spec.public)
