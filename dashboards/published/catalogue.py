@@ -543,12 +543,13 @@ def _placement_type_specs() -> list[IndicatorSpec]:
 _CHILDRENS_SOCIAL_CARE = "Children Social Care - Total Expenditure (C3 = C1 + C2)"
 _SPENDING_NOTES = (
     "Revenue outturn for the financial year, as local authorities reported it to MHCLG. "
-    "Authorities that had not certified a return (in 2024-25 Birmingham, Cumberland and "
-    "Slough) have no figure: 'x', not available.",
+    "Authorities whose return was not received in time for publication (for 2024-25 "
+    "Birmingham, Cumberland and Slough) have no figure: 'x', not available.",
     "Computed as the Department for Education's dashboard does: a region's figure adds up the "
     "spending of its local authorities that have a figure; England's is the file's England "
-    "total, which also counts the spending of district councils and other authorities "
-    "(police, fire, transport and others) that do not provide children's services.",
+    "total, which includes MHCLG's estimates for the missing returns and also counts district "
+    "councils and other authorities (police, fire, transport and others) that do not provide "
+    "children's services.",
 )
 
 
@@ -589,9 +590,9 @@ def _leadership_specs() -> list[IndicatorSpec]:
                 *_SPENDING_NOTES,
                 "Divided by the ONS mid-2024 estimate of children aged 0 to 17, as the "
                 "Department for Education's dashboard does (for the year to 31 March 2025). As "
-                "there, a region's or England's children include those of authorities without "
-                "a spending figure, so those figures are a little lower than the spend per "
-                "child of the authorities that reported. Shown to the nearest pound.",
+                "there, a region's children include those of its authorities without a "
+                "spending figure, so that region's figure is lower than the spend per child of "
+                "the authorities that reported. Shown to the nearest pound.",
             ),
             dfe_sort_order=57,
         ),

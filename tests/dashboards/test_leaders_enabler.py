@@ -111,6 +111,18 @@ def number(cell: Any) -> Decimal | None:
     return None if cell == "[x]" else Decimal(str(cell))
 
 
+def known(cell: Any) -> Decimal:
+    """A cell that must hold a number (England's totals)."""
+    found = number(cell)
+    assert found is not None
+    return found
+
+
+def total(cells: list[dict[str, Any]], column: str) -> Decimal:
+    """The column's numbers added up, leaving out '[x]'."""
+    return sum((n for cell in cells if (n := number(cell[column])) is not None), Decimal(0))
+
+
 def stored(key: str, code: str, period: str) -> PublishedValue:
     return PublishedValue.objects.get(indicator__key=key, geography_code=code, period=period)
 
@@ -166,15 +178,14 @@ def test_spending_shares_equal_the_rsx_and_ro3_cells(loaded: None, db: None) -> 
     # England: the file's England row (which also counts district councils and others).
     england = stored("spend_share_childrens_services", NATIONAL_CODE, "2024/25")
     assert england.value == share(
-        number(rsx.england[CHILDRENS_SOCIAL_CARE]), number(rsx.england[ALL_SERVICES])
+        known(rsx.england[CHILDRENS_SOCIAL_CARE]), known(rsx.england[ALL_SERVICES])
     )
     # A region adds up its LAs' spending, leaving out those without a figure.
     for code, members in regions_of(las).items():
         cells = [rsx.by_ons[la.ons_code] for la in members]
-        children = sum(n for c in cells if (n := number(c[CHILDRENS_SOCIAL_CARE])) is not None)
-        services = sum(n for c in cells if (n := number(c[ALL_SERVICES])) is not None)
         region = stored("spend_share_childrens_services", code, "2024/25")
-        assert region.value == share(Decimal(children), Decimal(services)), code
+        expected = share(total(cells, CHILDRENS_SOCIAL_CARE), total(cells, ALL_SERVICES))
+        assert region.value == expected, code
         assert region.geography_level == "regional"
 
 
@@ -191,7 +202,7 @@ def test_spend_per_child_divides_by_the_mid_2024_population(loaded: None, db: No
             assert value.denominator == children
     england = stored("spend_per_child", NATIONAL_CODE, "2024/25")
     people = Population.objects.get(geography_level="national", year=2024).population_0_17
-    expected = number(rsx.england[CHILDRENS_SOCIAL_CARE]) * 1000 / people
+    expected = known(rsx.england[CHILDRENS_SOCIAL_CARE]) * 1000 / people
     assert england.value == expected.quantize(PLACES)
     indicator = PublishedIndicator.objects.get(key="spend_per_child")
     assert (indicator.unit, indicator.decimals, indicator.dfe_sort_order) == ("currency", 0, 57)
@@ -246,7 +257,7 @@ def test_ofsted_counts_and_ratings_equal_the_inspection_outcomes(loaded: None, d
 
 
 def test_the_seven_leadership_rows_are_the_dfe_rows_56_to_62() -> None:
-    rows = {spec.dfe_sort_order: spec for spec in INDICATORS if spec.group == ENABLER_LEADERS}
+    rows = {spec.dfe_sort_order or 0: spec for spec in INDICATORS if spec.group == ENABLER_LEADERS}
     assert sorted(rows) == list(range(56, 63))
     assert rows[59].key == "ofsted_leadership_outstanding"
 
