@@ -911,7 +911,7 @@ def _later_year_warning(
     """A warning when the file holds a later year than the indicator's stored series shows.
 
     Its rows for that year were all filtered away: the filters no longer match a new
-    release's labels, or the year's rows belong to no known place.
+    release's labels, or the year's rows are only for LAs that did not exist then.
     """
     year, label = file_latest
     stored = int(out["period_end_year"].max())
@@ -920,8 +920,9 @@ def _later_year_warning(
     latest = out.loc[out["period_end_year"] == stored, "period"].iloc[0]
     wanted = ", ".join(f"{name} = {value!r}" for name, value in spec.filters.items())
     return (
-        f"{path.name} holds figures for {label}, but {spec.key} stops at {latest}: no {label} "
-        f"row matched {wanted or 'its columns'}. Check the indicator's filters against the file."
+        f"{path.name} holds figures for {label}, but {spec.key} stops at {latest}: its {label} "
+        f"rows were all filtered away{f' (filters: {wanted})' if wanted else ''}. Check the "
+        "indicator's declaration in dashboards/published/catalogue.py against the file."
     )
 
 
