@@ -39,6 +39,8 @@ class SourceFormat(StrEnum):
     EES = "ees"  # Explore Education Statistics tidy CSV (one row per geography and period)
     FINGERTIPS = "fingertips"  # OHID Fingertips indicator export CSV
     LAIT = "lait"  # DfE Local Authority Interactive Tool long parquet
+    REVENUE_OUTTURN = "revenue_outturn"  # MHCLG revenue outturn "data by LA" .ods (RSX, RO3)
+    OFSTED_INSPECTIONS = "ofsted_inspections"  # Ofsted LA inspection outcomes .ods
 
 
 class Compute(StrEnum):
@@ -46,6 +48,9 @@ class Compute(StrEnum):
 
     PUBLISHED = "published"  # the column's value as published
     RATE_PER_10K = "rate_per_10k"  # the column is a count: count / population 0-17 x 10,000
+    PER_CHILD = "per_child"  # the column is a total: total / population 0-17
+    SHARE = "share"  # the column is part of ``denominator_column``: part / total x 100
+    SHARE_OF_REST = "share_of_rest"  # (``denominator_column`` - the column) / total x 100
     YEARS_MONTHS = "years_months"  # the column is a "YY:MM" duration: 12 x YY + MM months
 
 
@@ -67,8 +72,11 @@ class IndicatorSpec:
     ``filters`` select the indicator's rows in a long file (column: value). ``numerator_column``
     and ``denominator_column`` are read from the same row; with ``denominator_filters`` the
     denominator is instead ``numerator_column`` of the row of the same geography and period that
-    matches those filters (the "Total" row of a breakdown). With ``Compute.RATE_PER_10K`` the
-    count in ``value_column`` is the numerator and the population the denominator.
+    matches those filters (the "Total" row of a breakdown). With ``Compute.RATE_PER_10K`` (and
+    ``PER_CHILD``) the count in ``value_column`` is the numerator and the population the
+    denominator. With ``Compute.SHARE`` the value is ``value_column`` as a percentage of
+    ``denominator_column``; with ``SHARE_OF_REST`` it is the rest of that total (the total less
+    ``value_column``) as a percentage of it, and the rest is stored as the numerator.
 
     ``public`` False: loaded, but shown only on the restricted dashboards (as a comparator of
     a timely indicator), never on a public page (``RESTRICTED_ONLY``).
@@ -99,7 +107,20 @@ OUTCOME_1 = "Outcome 1: Children, young people and families stay together"
 OUTCOME_2 = "Outcome 2: Children and young people are safe in and outside of their home"
 OUTCOME_3 = "Outcome 3: Children and young people are supported by their family network"
 OUTCOME_4 = "Outcome 4: Children in care and care leavers have stable, loving homes"
+ENABLER_MULTI_AGENCY = "Enabler: Multi-agency working is prioritised and effective"
+ENABLER_LEADERS = "Enabler: Leaders drive conditions for effective practice"
 ENABLER_WORKFORCE = "Enabler: The workforce is equipped and effective"
+#: What the public pages say about a theme of the DfE dashboard beyond its indicators: the
+#: enabler that has none yet, and the indicator no shipped file can supply.
+GROUP_NOTES: dict[str, str] = {
+    ENABLER_MULTI_AGENCY: "Indicators for this enabler are in development: the Department for "
+    "Education is working with the sector and other experts to develop them, and its own "
+    "dashboard shows none yet.",
+    ENABLER_WORKFORCE: "The Department for Education's dashboard also shows the percentage of "
+    "social workers from ethnic minority backgrounds. It is not shown here: its source file "
+    "(children's social work workforce by role and characteristics) is not among the files "
+    "this service has.",
+}
 
 _EES = "https://explore-education-statistics.service.gov.uk/find-statistics/"
 _CIN = "DfE, Children in need (Explore Education Statistics)"
@@ -127,7 +148,6 @@ C3 = Source(
 D3 = Source("d3_cpps_subsequent_plan_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL)
 D5 = Source("d5_cpps_at31march_by_duration_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL)
 CLA_RATES = Source("cla_number_and_rate_per_10k_children.csv", SourceFormat.EES, _CLA, _CLA_URL)
-CEASED = Source("la_children_who_ceased_during_the_year.csv", SourceFormat.EES, _CLA, _CLA_URL)
 MISSING_FROM_CARE = Source(
     "la_children_who_were_missing_or_away_from_placement_without_authorisation.csv",
     SourceFormat.EES,
@@ -174,6 +194,34 @@ HOSPITAL = Source(
     "https://fingertips.phe.org.uk/search/90284",
 )
 LAIT = Source("bds_long_*.parquet", SourceFormat.LAIT, _LAIT, _LAIT_URL)
+_OUTTURN = (
+    "MHCLG, Local authority revenue expenditure and financing England: individual local "
+    "authority data, outturn"
+)
+_OUTTURN_URL = (
+    "https://www.gov.uk/government/statistics/local-authority-revenue-expenditure-and-financing-"
+    "england-2024-to-2025-individual-local-authority-data-outturn"
+)
+SPENDING_SUMMARY = Source(
+    "RSX_LA_Data_*_data_by_LA.ods",
+    SourceFormat.REVENUE_OUTTURN,
+    _OUTTURN + " (RSX: revenue expenditure by service)",
+    _OUTTURN_URL,
+)
+SOCIAL_CARE_SPENDING = Source(
+    "RO3_LA_Data_*_data_by_LA.ods",
+    SourceFormat.REVENUE_OUTTURN,
+    _OUTTURN + " (RO3: social care expenditure)",
+    _OUTTURN_URL,
+)
+OFSTED_INSPECTIONS = Source(
+    "LA_Inspection_Outcomes_as_at_*.ods",
+    SourceFormat.OFSTED_INSPECTIONS,
+    "Ofsted, Local authority inspection outcomes (official statistics)",
+    "https://www.gov.uk/government/statistics/local-authority-inspection-outcomes-as-at-31-march-2025",
+)
+#: Ofsted's four grades, best first, as the inspection outcomes file writes them.
+OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
 
 _SOCIAL_CARE_GROUPS = (
     # (key suffix, EES social_care_group, who, DfE label)
@@ -234,6 +282,14 @@ _LAIT_NOTE = (
     "Taken from the DfE Local Authority Interactive Tool, which republishes the Children looked "
     "after figures: the file the DfE dashboard reads (la_cla_on_31_march_by_characteristics) "
     "is not among the files this service ships. LAIT marks every withheld figure '-'."
+)
+
+_LAIT_CEASED_NOTE = (
+    "Taken from the DfE Local Authority Interactive Tool, which republishes the Children looked "
+    "after figures: the 2025 release of the file the DfE dashboard reads "
+    "(la_children_who_ceased_during_the_year) is not among the files this service ships, and "
+    "LAIT holds its figures, 2020 to 2025, with 2024 as revised in that release. LAIT marks "
+    "every withheld figure '-'."
 )
 
 
@@ -484,6 +540,114 @@ def _placement_type_specs() -> list[IndicatorSpec]:
     ]
 
 
+_CHILDRENS_SOCIAL_CARE = "Children Social Care - Total Expenditure (C3 = C1 + C2)"
+_SPENDING_NOTES = (
+    "Revenue outturn for the financial year, as local authorities reported it to MHCLG. "
+    "Authorities whose return was not received in time for publication (for 2024-25 "
+    "Birmingham, Cumberland and Slough) have no figure: 'x', not available.",
+    "Computed as the Department for Education's dashboard does: a region's figure adds up the "
+    "spending of its local authorities that have a figure; England's is the file's England "
+    "total, which includes MHCLG's estimates for the missing returns and also counts district "
+    "councils and other authorities (police, fire, transport and others) that do not provide "
+    "children's services.",
+)
+
+
+def _leadership_specs() -> list[IndicatorSpec]:
+    """The "Leaders drive conditions" enabler: spending (RSX, RO3) and Ofsted leadership."""
+    spending = [
+        IndicatorSpec(
+            key="spend_share_childrens_services",
+            title="Share of total local authority spend on children's services",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.PERCENT,
+            decimals=1,
+            definition="Spending on children's social care as a percentage of the local "
+            "authority's total spending on services, in the financial year (revenue "
+            "outturn, total expenditure).",
+            source=SPENDING_SUMMARY,
+            value_column=_CHILDRENS_SOCIAL_CARE,
+            denominator_column="Total Service Expenditure - Total Expenditure (C3 = C1 + C2)",
+            compute=Compute.SHARE,
+            caveats=_SPENDING_NOTES,
+            dfe_sort_order=56,
+        ),
+        IndicatorSpec(
+            key="spend_per_child",
+            title="Average spend on children's services per child in the local authority",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.CURRENCY,
+            decimals=0,
+            definition="Spending on children's social care in the financial year divided by "
+            "the number of children aged 0 to 17 living in the local authority (every child, "
+            "not only those the service supports), in pounds.",
+            source=SPENDING_SUMMARY,
+            value_column=_CHILDRENS_SOCIAL_CARE,
+            compute=Compute.PER_CHILD,
+            caveats=(
+                *_SPENDING_NOTES,
+                "Divided by the ONS mid-2024 estimate of children aged 0 to 17, as the "
+                "Department for Education's dashboard does (for the year to 31 March 2025). As "
+                "there, a region's children include those of its authorities without a "
+                "spending figure, so that region's figure is lower than the spend per child of "
+                "the authorities that reported. Shown to the nearest pound.",
+            ),
+            dfe_sort_order=57,
+        ),
+        IndicatorSpec(
+            key="spend_share_not_cla",
+            title="Share of children's services spend not on children looked after (CLA)",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.PERCENT,
+            decimals=1,
+            definition="Spending on children's social care other than on children looked "
+            "after (on early help, family support, safeguarding and other services), as a "
+            "percentage of all spending on children's social care, in the financial year.",
+            source=SOCIAL_CARE_SPENDING,
+            value_column="Children's social care - Children Looked After - Total Expenditure "
+            "(C3 = C1 + C2)",
+            denominator_column="TOTAL CHILDREN SOCIAL CARE - Total Expenditure (C3 = C1 + C2)",
+            compute=Compute.SHARE_OF_REST,
+            caveats=_SPENDING_NOTES,
+            dfe_sort_order=58,
+        ),
+    ]
+    ofsted = [
+        IndicatorSpec(
+            key="ofsted_leadership_" + grade.split()[0].lower(),
+            title=f"Number of local authorities with an Ofsted leadership rating of {grade}",
+            group=ENABLER_LEADERS,
+            heading="Culture focused on outcomes from children and families and continually "
+            "improving services",
+            unit=Unit.COUNT,
+            decimals=0,
+            definition="Local authorities whose latest Ofsted inspection of children's "
+            "services, as at 31 March, judged the impact of leaders on social work practice "
+            f"with children and families '{grade}'. For one local authority the figure is 1 "
+            "if that is its rating and 0 if not; for a region or England it is the number of "
+            "its local authorities, and for statistical neighbours the number of the 10.",
+            source=OFSTED_INSPECTIONS,
+            value_column=grade,
+            caveats=(
+                "Each local authority's rating comes from its latest inspection, so ratings "
+                "date from different years (the local authority's page gives the date).",
+                "The leadership rating is one of Ofsted's judgements, not the overall "
+                "effectiveness rating.",
+                "Regions are the ones every other figure here uses (Inner and Outer London "
+                "for London boroughs), not Ofsted's own regions; the Department for "
+                "Education's dashboard maps them the same way.",
+            ),
+            sn_aggregation=NeighbourAggregation.SUM,
+            dfe_sort_order=row,
+        )
+        for row, grade in enumerate(OFSTED_GRADES, start=59)
+    ]
+    return spending + ofsted
+
+
 def _build_indicators() -> tuple[IndicatorSpec, ...]:
     specs: list[IndicatorSpec] = [
         IndicatorSpec(
@@ -721,14 +885,10 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             definition="Children who stopped being looked after in the year to 31 March because "
             "a special guardianship order was made, as a percentage of all children who stopped "
             "being looked after.",
-            source=CEASED,
-            value_column="percentage",
-            filters={
-                "cla_group": "Reason episode ceased",
-                "characteristic": "Special guardianship orders",
-            },
-            numerator_column="number",
-            denominator_filters={"cla_group": "Reason episode ceased", "characteristic": "Total"},
+            source=LAIT,
+            value_column="Values",
+            filters={"Short Desc": "LAC_ceased_SGO%"},
+            caveats=(_LAIT_CEASED_NOTE,),
             dfe_sort_order=43,
         ),
         IndicatorSpec(
@@ -742,14 +902,10 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             definition="Children who stopped being looked after in the year to 31 March because "
             "a residence order or child arrangements order was granted, as a percentage of all "
             "children who stopped being looked after.",
-            source=CEASED,
-            value_column="percentage",
-            filters={
-                "cla_group": "Reason episode ceased",
-                "characteristic": "Residence order or child arrangement order granted",
-            },
-            numerator_column="number",
-            denominator_filters={"cla_group": "Reason episode ceased", "characteristic": "Total"},
+            source=LAIT,
+            value_column="Values",
+            filters={"Short Desc": "LAC_ceased_CAO%"},
+            caveats=(_LAIT_CEASED_NOTE,),
             dfe_sort_order=44,
         ),
         IndicatorSpec(
@@ -843,6 +999,7 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             dfe_sort_order=51,
         ),
         *_care_leaver_specs(),
+        *_leadership_specs(),
         IndicatorSpec(
             key="sw_turnover_rate",
             title="Social worker turnover rate (FTE)",
@@ -935,6 +1092,11 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
 #: Every indicator this service loads, in page order.
 INDICATORS: tuple[IndicatorSpec, ...] = _build_indicators()
 SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
+#: The four "number of local authorities with an Ofsted leadership rating of ..." indicators,
+#: whose pages also give the chosen LA's own rating in words (``queries.leadership_rating``).
+OFSTED_LEADERSHIP_KEYS: frozenset[str] = frozenset(
+    spec.key for spec in INDICATORS if spec.source == OFSTED_INSPECTIONS
+)
 #: The loaded indicators no public page shows (``IndicatorSpec.public`` False): the
 #: restricted dashboards' missing-children comparators.
 RESTRICTED_ONLY: frozenset[str] = frozenset(spec.key for spec in INDICATORS if not spec.public)

@@ -1,7 +1,8 @@
 """The query API the public dashboard's pages call, over the loaded published figures.
 
 ``indicator_groups``, ``get_indicator``, ``periods``, ``local_authorities``, ``time_series``,
-``regional_comparison``, ``all_las`` and ``la_summary`` each return plain frozen dataclasses
+``regional_comparison``, ``all_las``, ``la_summary`` and ``leadership_rating`` each return plain
+frozen dataclasses
 (a ``Value`` carries its number, its suppression code and how it is shown) and take two to
 four indexed queries.
 
@@ -34,7 +35,13 @@ from enum import StrEnum
 
 from django.db.models import FilteredRelation, Q, QuerySet
 
-from dashboards.models import NeighbourAggregation, PeriodType, PublishedIndicator, PublishedValue
+from dashboards.models import (
+    LeadershipRating,
+    NeighbourAggregation,
+    PeriodType,
+    PublishedIndicator,
+    PublishedValue,
+)
 from dashboards.presentation.formatting import format_value
 from dashboards.published.catalogue import (
     NATIONAL_CODE,
@@ -617,3 +624,27 @@ def _trend(now: Value, before: Value, decimals: int) -> Trend:
     if latest == previous:
         return Trend.SAME
     return Trend.UP if latest > previous else Trend.DOWN
+
+
+@dataclass(frozen=True)
+class Rating:
+    """An LA's latest Ofsted judgement of the impact of leaders, in Ofsted's words.
+
+    ``period`` is the leadership indicators' period ("2025": inspections as at 31 March 2025).
+    """
+
+    rating: str
+    inspection_date: datetime.date
+    publication_date: datetime.date | None
+    period: str
+
+
+def leadership_rating(la_code: str) -> Rating | None:
+    """The LA's latest Ofsted leadership judgement, or None when it has none loaded. One
+    query."""
+    found = (
+        LeadershipRating.objects.filter(la__code=la_code)
+        .values_list("rating", "inspection_date", "publication_date", "period")
+        .first()
+    )
+    return None if found is None else Rating(*found)

@@ -55,7 +55,13 @@ from dashboards.presentation.tables import (
     value_cell,
 )
 from dashboards.published import queries
-from dashboards.published.catalogue import NATIONAL_CODE
+from dashboards.published.catalogue import (
+    ENABLER_LEADERS,
+    ENABLER_MULTI_AGENCY,
+    GROUP_NOTES,
+    NATIONAL_CODE,
+    OFSTED_LEADERSHIP_KEYS,
+)
 from portal.reference import comparison_group
 from portal.spreadsheets import csv_text_download
 
@@ -168,8 +174,21 @@ class ChooseLocalAuthorityForm(forms.Form):
     )
 
 
+def _index_groups() -> list[tuple[queries.Group, str]]:
+    """The outcomes and enablers with what the page says beyond their indicators.
+
+    In the DfE dashboard's order: the multi-agency enabler, which has no indicators yet, comes
+    first among the enablers, with its note that they are in development.
+    """
+    groups = _groups()
+    first_enabler = next((i for i, group in enumerate(groups) if not group.is_outcome), len(groups))
+    multi_agency = queries.Group(ENABLER_MULTI_AGENCY, is_outcome=False, headings=())
+    ordered = [*groups[:first_enabler], multi_agency, *groups[first_enabler:]]
+    return [(group, GROUP_NOTES.get(group.title, "")) for group in ordered]
+
+
 def _index_fragment(form: ChooseLocalAuthorityForm) -> Fragment:
-    html = render_to_string("dashboards/index.html", {"groups": _groups(), "form": form})
+    html = render_to_string("dashboards/index.html", {"groups": _index_groups(), "form": form})
     return Fragment(title="Published figures", html=html)
 
 
@@ -471,6 +490,11 @@ def _indicator_fragment(
         "sections": list(sections.values()),
         "symbols": SYMBOLS,
         "action": reverse("dashboards:indicator", kwargs={"key": meta.key}),
+        "leadership": (
+            queries.leadership_rating(la.code)
+            if la and meta.key in OFSTED_LEADERSHIP_KEYS
+            else None
+        ),
     }
     trail = (
         [(f"{la.name}: summary", reverse("dashboards:la_summary", args=[la.code]))] if la else []
@@ -590,6 +614,8 @@ def _la_fragment(la: LaProfile) -> Fragment:
         "symbols": SYMBOLS,
         "form": ChooseLocalAuthorityForm(initial={"la": la.code}),
         "csv_url": reverse("dashboards:la_summary_csv", args=[la.code]),
+        "leadership": queries.leadership_rating(la.code),
+        "leaders_group": ENABLER_LEADERS,
     }
     return Fragment(
         title=f"{la.name}: summary of published figures",

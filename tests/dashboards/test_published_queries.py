@@ -52,14 +52,15 @@ def test_groups_are_outcomes_then_enablers_with_headings_in_page_order(
     with django_assert_num_queries(1):
         groups = indicator_groups()
     assert all(isinstance(group, Group) for group in groups)
-    assert [group.title[:9] for group in groups] == [
-        "Outcome 1",
-        "Outcome 2",
-        "Outcome 3",
-        "Outcome 4",
-        "Enabler: ",
+    assert [group.title[:11] for group in groups] == [
+        "Outcome 1: ",
+        "Outcome 2: ",
+        "Outcome 3: ",
+        "Outcome 4: ",
+        "Enabler: Le",
+        "Enabler: Th",
     ]
-    assert [group.is_outcome for group in groups] == [True, True, True, True, False]
+    assert [group.is_outcome for group in groups] == [True, True, True, True, False, False]
     first = groups[0].headings[0]
     assert first.title == "Access to support and getting help"
     assert [item.key for item in first.indicators][:2] == ["cin_rate", "rereferral_12m"]

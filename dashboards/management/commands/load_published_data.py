@@ -1,7 +1,8 @@
 """``manage.py load_published_data``: load the public dashboard's published figures.
 
 Safe to run at every deployment: it only writes what differs from the shipped files. Needs the
-reference geography (``manage.py load_reference_data``) first.
+reference geography (``manage.py load_reference_data``) first. Warns (on stderr, and in the
+log) when a file holds a later year than an indicator's stored series shows.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
-            counts = load_published_data(options["directory"])
+            counts = load_published_data(
+                options["directory"],
+                warn=lambda message: self.stderr.write(self.style.WARNING(f"Warning: {message}")),
+            )
         except PublishedDataError as error:
             raise CommandError(f"Published data not loaded: {error}") from error
         if options["verbosity"] > 1:
@@ -52,11 +56,12 @@ class Command(BaseCommand):
                 "did not exist in that period."
             )
         changed = counts["created"] + counts["updated"] + counts["deleted"]
-        if changed or counts["indicators_changed"]:
+        if changed or counts["indicators_changed"] or counts["ratings_changed"]:
             self.stdout.write(
                 f"{counts['created']:,} values created, {counts['updated']:,} updated, "
                 f"{counts['deleted']:,} removed; {counts['indicators_changed']} indicators "
-                "created, updated or removed."
+                f"and {counts['ratings_changed']} Ofsted leadership ratings created, updated "
+                "or removed."
             )
         else:
             self.stdout.write("Nothing changed: the database already matched the files.")
