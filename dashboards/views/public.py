@@ -54,10 +54,10 @@ from dashboards.presentation.tables import (
     csv_text,
     value_cell,
 )
-from dashboards.published import queries
+from dashboards.published import downloads, queries
 from dashboards.published.catalogue import NATIONAL_CODE
 from portal.reference import comparison_group
-from portal.spreadsheets import csv_text_download
+from portal.spreadsheets import attachment, csv_text_download
 
 VIEW_ALL = "all"
 VIEW_NEIGHBOURS = "neighbours"
@@ -89,6 +89,13 @@ def _breadcrumbs(*trail: tuple[str, str]) -> str:
 def _csv_response(download: tuple[str, str]) -> HttpResponse:
     """A (file name, CSV text) download, cacheable like the pages."""
     response = csv_text_download(*download)
+    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    return response
+
+
+def _zip_response(filename: str, body: bytes) -> HttpResponse:
+    """A zip download, cacheable like the pages."""
+    response = attachment(HttpResponse(body, content_type="application/zip"), filename)
     patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
     return response
 
@@ -627,3 +634,27 @@ def la_summary_csv(request: HttpRequest, la_code: str) -> HttpResponse:
 
     args = [la_code] if _PARAMETER_SHAPES["la"].fullmatch(la_code) else None
     return _csv_response(cached("la-summary-csv", args, build))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data downloads (Explore Education Statistics format)
+# ---------------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def indicator_data(request: HttpRequest, key: str) -> HttpResponse:
+    """One indicator's every stored figure (every geography and period) as an EES tidy CSV."""
+
+    def build() -> tuple[str, str]:
+        _meta(key)  # 404 unless it is a loaded public indicator
+        return downloads.indicator_csv(key)
+
+    return _csv_response(cached("indicator-data", [key], build))
+
+
+@login_not_required
+@require_safe
+def dashboard_data(request: HttpRequest) -> HttpResponse:
+    """Every public indicator's figures, the EES metadata file and the data guidance, zipped."""
+    return _zip_response(downloads.ZIP_NAME, cached("dashboard-data", [], downloads.dashboard_zip))
