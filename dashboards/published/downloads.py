@@ -189,10 +189,7 @@ def guidance(indicators: Iterable[IndicatorMeta]) -> str:
         "decimal places listed below), or a symbol where no figure is published.",
         "",
         "Symbols",
-        *(
-            f"{code}: {SuppressionCode(code).label}"
-            for code in ("c", "k", "low", "u", "x", "z")
-        ),
+        *(f"{code}: {SuppressionCode(code).label}" for code in ("c", "k", "low", "u", "x", "z")),
         "The Local Authority Interactive Tool marks every figure it does not publish with '-', "
         "whatever the reason; those figures are written x here.",
         "Areas and years with no published row at all are left out of the file.",
