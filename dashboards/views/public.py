@@ -482,6 +482,8 @@ def _indicator_fragment(
         "sections": list(sections.values()),
         "symbols": SYMBOLS,
         "action": reverse("dashboards:indicator", kwargs={"key": meta.key}),
+        # The chart images' file names: cla_rate-302-over-time.png, cla_rate-england-regions.png
+        "chart_file_stem": f"{meta.key}-{la.code if la else 'england'}",
     }
     trail = (
         [(f"{la.name}: summary", reverse("dashboards:la_summary", args=[la.code]))] if la else []
