@@ -144,8 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
     if args.after_load != "none":
         began = time.perf_counter()
-        warm = ["--warm", "--la-pages"] if args.after_load == "warm-all" else ["--warm"]
-        manage(env, "load_published_data", *warm)
+        refill = ["--warm", "--la-pages"] if args.after_load == "warm-all" else ["--warm"]
+        manage(env, "load_published_data", *refill)
         print(f"cache refilled after the load ({args.after_load}) in "
               f"{time.perf_counter() - began:.0f} s")  # fmt: skip
 
