@@ -176,6 +176,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ROUTES = {
     "workers.process_submission": {"queue": "checks"},
     "workers.compute_indicators": {"queue": "indicators"},
+    # Public pages built ahead of visitors after a data load: one short task per indicator.
+    "workers.warm_indicator_pages": {"queue": "indicators"},
     "workers.reconcile_submissions": {"queue": "housekeeping"},
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},

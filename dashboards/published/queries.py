@@ -28,12 +28,13 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import Case, FilteredRelation, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 
 from dashboards.models import (
     LeadershipRating,
@@ -648,3 +649,89 @@ def leadership_rating(la_code: str) -> Rating | None:
         .first()
     )
     return None if found is None else Rating(*found)
+
+
+@dataclass(frozen=True)
+class StoredFigure:
+    """One stored figure with its place, as the public downloads list them.
+
+    ``region_code``/``region_name`` are the region a regional figure is for, or the region an
+    LA's rows carry in the EES files (Inner or Outer London for a London borough); empty for
+    England. ``la_code`` is the three-digit DfE code, ``la_ons_code`` the GSS code.
+    """
+
+    indicator: IndicatorMeta
+    period: str
+    geography_level: str
+    region_code: str
+    region_name: str
+    la_code: str
+    la_ons_code: str
+    la_name: str
+    value: Decimal | None
+    suppression: str
+
+
+def stored_figures(key: str | None = None) -> Iterator[StoredFigure]:
+    """Every stored figure of the public indicator ``key`` (default: of every public
+    indicator): each geography and period the store holds, by indicator in page order, then
+    period, then England, regions and LAs. Raises ``NotFound`` for an unknown ``key``.
+
+    Lazy (a database iterator), so the whole dashboard's figures are never all in memory as
+    objects. Two queries.
+    """
+    indicators = _indicators().order_by("sort_order")
+    if key is not None:
+        indicators = indicators.filter(key=key)
+    metas = {indicator.pk: _meta(indicator) for indicator in indicators}
+    if key is not None and not metas:
+        raise NotFound(f"No published indicator {key!r}.")
+    level_order = Case(
+        When(geography_level=GeographyLevel.NATIONAL, then=0),
+        When(geography_level=GeographyLevel.REGIONAL, then=1),
+        default=2,
+    )
+    rows = (
+        PublishedValue.objects.filter(indicator_id__in=metas)
+        .order_by("indicator__sort_order", "period_end_year", level_order, "geography_code")
+        .values_list(
+            "indicator_id",
+            "period",
+            "geography_level",
+            "geography_code",
+            "region__name",
+            Coalesce("la__sub_region__code", "la__region__code"),
+            Coalesce("la__sub_region__name", "la__region__name"),
+            "la__ons_code",
+            "la__name",
+            "value",
+            "suppression",
+        )
+    )
+    for (
+        pk,
+        period,
+        level,
+        geography,
+        region,
+        la_region_code,
+        la_region,
+        ons,
+        name,
+        number,
+        code,
+    ) in rows.iterator(chunk_size=5000):
+        is_la = level == GeographyLevel.LOCAL_AUTHORITY
+        national = level == GeographyLevel.NATIONAL
+        yield StoredFigure(
+            indicator=metas[pk],
+            period=period,
+            geography_level=level,
+            region_code="" if national else (la_region_code if is_la else geography) or "",
+            region_name="" if national else (la_region if is_la else region) or "",
+            la_code=geography if is_la else "",
+            la_ons_code=(ons or "") if is_la else "",
+            la_name=(name or "") if is_la else "",
+            value=None if number is None else _plain(number),
+            suppression=code,
+        )

@@ -54,7 +54,7 @@ from dashboards.presentation.tables import (
     csv_text,
     value_cell,
 )
-from dashboards.published import queries
+from dashboards.published import downloads, queries
 from dashboards.published.catalogue import (
     ENABLER_LEADERS,
     ENABLER_MULTI_AGENCY,
@@ -63,7 +63,7 @@ from dashboards.published.catalogue import (
     OFSTED_LEADERSHIP_KEYS,
 )
 from portal.reference import comparison_group
-from portal.spreadsheets import csv_text_download
+from portal.spreadsheets import attachment, csv_text_download
 
 VIEW_ALL = "all"
 VIEW_NEIGHBOURS = "neighbours"
@@ -95,6 +95,13 @@ def _breadcrumbs(*trail: tuple[str, str]) -> str:
 def _csv_response(download: tuple[str, str]) -> HttpResponse:
     """A (file name, CSV text) download, cacheable like the pages."""
     response = csv_text_download(*download)
+    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    return response
+
+
+def _zip_response(filename: str, body: bytes) -> HttpResponse:
+    """A zip download, cacheable like the pages."""
+    response = attachment(HttpResponse(body, content_type="application/zip"), filename)
     patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
     return response
 
@@ -202,8 +209,12 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("dashboards:la_summary", la_code=form.cleaned_data["la"])
         # Not cached: it shows this visitor's mistake.
         return _page(request, _index_fragment(form), form=form)
-    fragment = cached("index", [], lambda: _index_fragment(ChooseLocalAuthorityForm()))
-    return _page(request, fragment)
+    return _page(request, index_fragment())
+
+
+def index_fragment() -> Fragment:
+    """The home page as every visitor without a chooser mistake sees it (cached)."""
+    return cached("index", [], lambda: _index_fragment(ChooseLocalAuthorityForm()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,8 +263,8 @@ class IndicatorQuery(forms.Form):
         return la, period, view or VIEW_ALL
 
 
-def _query(request: HttpRequest, meta: queries.IndicatorMeta) -> tuple[str, str, str]:
-    form = IndicatorQuery(meta, request.GET.dict())
+def _query(params: dict[str, str], meta: queries.IndicatorMeta) -> tuple[str, str, str]:
+    form = IndicatorQuery(meta, params)
     if not form.is_valid():
         raise Http404("No such local authority, year or view.")
     return form.resolve()
@@ -495,6 +506,8 @@ def _indicator_fragment(
             if la and meta.key in OFSTED_LEADERSHIP_KEYS
             else None
         ),
+        # The chart images' file names: cla_rate-302-over-time.png, cla_rate-england-regions.png
+        "chart_file_stem": f"{meta.key}-{la.code if la else 'england'}",
     }
     trail = (
         [(f"{la.name}: summary", reverse("dashboards:la_summary", args=[la.code]))] if la else []
@@ -511,15 +524,21 @@ def _indicator_fragment(
 @require_safe
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
     """One indicator: over time, by region and across LAs, with definitions and caveats."""
+    return _page(request, indicator_fragment(key, request.GET.dict()))
+
+
+def indicator_fragment(key: str, params: dict[str, str]) -> Fragment:
+    """The indicator page for these query parameters (``la``, ``period``, ``view``), cached
+    once they are checked; 404 for an unknown indicator, LA, year or view."""
 
     def build() -> Fragment:
         meta = _meta(key)
-        la_code, period, view = _query(request, meta)
+        la_code, period, view = _query(params, meta)
         la = _profile(la_code) if la_code else None
         return _indicator_fragment(meta, la, period, view)
 
-    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view")
-    return _page(request, cached("indicator", args and [key, *args], build))
+    args = request_key(params, _PARAMETER_SHAPES, "la", "period", "view")
+    return cached("indicator", args and [key, *args], build)
 
 
 @login_not_required
@@ -529,7 +548,7 @@ def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
 
     def build() -> tuple[str, str]:
         meta = _meta(key)
-        la_code, period, view = _query(request, meta)
+        la_code, period, view = _query(request.GET.dict(), meta)
         la = _profile(la_code) if la_code else None
         name = request.GET.get("table", "")
         sections = _sections(meta, la, period, view)
@@ -540,7 +559,7 @@ def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
             parts.append("neighbours")
         return "-".join(p for p in parts if p) + ".csv", csv_text(sections[name].table)
 
-    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view", "table")
+    args = request_key(request.GET.dict(), _PARAMETER_SHAPES, "la", "period", "view", "table")
     return _csv_response(cached("indicator-csv", args and [key, *args], build))
 
 
@@ -629,8 +648,13 @@ def _la_fragment(la: LaProfile) -> Fragment:
 def la_summary(request: HttpRequest, la_code: str) -> HttpResponse:
     """Every indicator's latest figure for one LA, with its trend, region, England and
     statistical neighbours."""
+    return _page(request, la_summary_fragment(la_code))
+
+
+def la_summary_fragment(la_code: str) -> Fragment:
+    """The LA summary page (cached); 404 unless it is a current LA."""
     args = [la_code] if _PARAMETER_SHAPES["la"].fullmatch(la_code) else None
-    return _page(request, cached("la-summary", args, lambda: _la_fragment(_profile(la_code))))
+    return cached("la-summary", args, lambda: _la_fragment(_profile(la_code)))
 
 
 @login_not_required
@@ -653,3 +677,32 @@ def la_summary_csv(request: HttpRequest, la_code: str) -> HttpResponse:
 
     args = [la_code] if _PARAMETER_SHAPES["la"].fullmatch(la_code) else None
     return _csv_response(cached("la-summary-csv", args, build))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data downloads (Explore Education Statistics format)
+# ---------------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def indicator_data(request: HttpRequest, key: str) -> HttpResponse:
+    """One indicator's every stored figure (every geography and period) as an EES tidy CSV."""
+
+    def build() -> tuple[str, str]:
+        _meta(key)  # 404 unless it is a loaded public indicator
+        return downloads.indicator_csv(key)
+
+    return _csv_response(cached("indicator-data", [key], build))
+
+
+@login_not_required
+@require_safe
+def dashboard_data(request: HttpRequest) -> HttpResponse:
+    """Every public indicator's figures, the EES metadata file and the data guidance, zipped."""
+    return _zip_response(downloads.ZIP_NAME, dashboard_zip())
+
+
+def dashboard_zip() -> bytes:
+    """The whole dashboard's download (cached: it takes seconds to build)."""
+    return cached("dashboard-data", [], downloads.dashboard_zip)

@@ -116,3 +116,37 @@ def test_without_javascript_the_tables_and_the_toggle_still_work(
     assert "view=neighbours" in page.url
     assert page.locator("#local-authorities tbody tr").count() == 11
     context.close()
+
+
+def test_each_chart_downloads_as_a_png_on_white(
+    page: Any, published: None, watched: list[str]
+) -> None:
+    page.goto("/published/rereferral_12m/?la=370")
+    page.wait_for_function(CHARTS_DRAWN)
+    buttons = page.get_by_role("button", name="Download chart as image (PNG)")
+
+    assert buttons.count() == 3
+    # Each button says which chart it saves (visually hidden: the heading is just above).
+    assert "Over time" in page.locator("#over-time button").first.text_content()
+    with page.expect_download() as download:
+        page.locator("#over-time").get_by_role("button", name="Download chart as image").click()
+    assert download.value.suggested_filename == "rereferral_12m-370-over-time.png"
+    corner = page.evaluate(
+        """async (url) => {
+          const image = new Image()
+          image.src = url
+          await image.decode()
+          const canvas = document.createElement('canvas')
+          canvas.width = image.width
+          canvas.height = image.height
+          const context = canvas.getContext('2d')
+          context.drawImage(image, 0, 0)
+          return [...context.getImageData(0, 0, 1, 1).data]
+        }""",
+        page.evaluate(
+            "Chart.getChart(document.querySelector('#over-time canvas')).toBase64Image()"
+        ),
+    )
+    assert corner == [255, 255, 255, 255]  # white, not transparent
+    assert serious_violations(page) == []
+    assert watched == []

@@ -19,6 +19,10 @@
 // non-executed JSON blocks; sizes are set through the CSSOM (element.style), which style-src
 // does not govern.
 //
+// Each chart gets a "Download chart as image" button (a PNG from Chart.js's toBase64Image, on
+// a white background so it reads in documents and slides). The file is named by the canvas's
+// data-download (indicator, area and section), else its data block's id.
+//
 // Colour is never the only cue (WCAG 1.4.1): each series also has its own line dash and point
 // shape, lines carry their name at their last point, and the selected local authority's bar is
 // hatched, named in bold with a marker and labelled with its value.
@@ -116,6 +120,19 @@ const lineEndLabels = {
   }
 }
 
+/** A white background under everything drawn: a canvas is transparent, and so would be the PNG. */
+const whiteBackground = {
+  id: 'whiteBackground',
+  beforeDraw (chart) {
+    const { ctx } = chart
+    ctx.save()
+    ctx.globalCompositeOperation = 'destination-over'
+    ctx.fillStyle = '#ffffff'
+    ctx.fillRect(0, 0, chart.width, chart.height)
+    ctx.restore()
+  }
+}
+
 /** The selected local authority's value written at the end of its bar. */
 const highlightValueLabel = {
   id: 'highlightValueLabel',
@@ -197,7 +214,7 @@ function lineChart (canvas, spec, format) {
       })
     },
     options,
-    plugins: [lineEndLabels]
+    plugins: [whiteBackground, lineEndLabels]
   })
 }
 
@@ -249,8 +266,32 @@ function barChart (canvas, spec, format) {
       }))
     },
     options,
-    plugins: [highlightValueLabel]
+    plugins: [whiteBackground, highlightValueLabel]
   })
+}
+
+/** A button under the chart that saves it as a PNG; its accessible name says which chart. */
+function addDownloadButton (canvas, chart) {
+  const button = document.createElement('button')
+  button.type = 'button'
+  button.className = 'govuk-button govuk-button--secondary'
+  button.textContent = 'Download chart as image (PNG)'
+  const heading = canvas.closest('section')?.querySelector('h2')?.textContent.trim()
+  if (heading) {
+    const which = document.createElement('span')
+    which.className = 'govuk-visually-hidden'
+    which.textContent = `: ${heading}`
+    button.append(which)
+  }
+  button.addEventListener('click', () => {
+    const link = document.createElement('a')
+    link.href = chart.toBase64Image('image/png', 1)
+    link.download = `${canvas.dataset.download || canvas.dataset.chart}.png`
+    document.body.append(link)
+    link.click()
+    link.remove()
+  })
+  canvas.parentElement.after(button)
 }
 
 function draw (canvas) {
@@ -258,7 +299,9 @@ function draw (canvas) {
   if (!source) return
   const spec = JSON.parse(source.textContent)
   const format = formatter(spec.format)
-  return spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+  const chart = spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+  addDownloadButton(canvas, chart)
+  return chart
 }
 
 if (Chart) {
