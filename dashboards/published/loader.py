@@ -36,8 +36,7 @@ from django.db import connection, transaction
 
 from dashboards.models import PublishedIndicator, PublishedValue, SuppressionCode
 from dashboards.published.catalogue import (
-    INDICATORS,
-    LAIT,
+    LOADED,
     NATIONAL_CODE,
     SUPPRESSION_CODES,
     Compute,
@@ -642,9 +641,9 @@ def load_published_data(directory: Path = DATA_DIR) -> dict[str, int]:
     frames: dict[Source, tuple[Path, pd.DataFrame]] = {}
     outside = 0
     lait_measures = sorted(
-        {spec.filters["Short Desc"] for spec in INDICATORS if spec.source == LAIT}
+        {spec.filters["Short Desc"] for spec in LOADED if spec.source.format == SourceFormat.LAIT}
     )
-    for source in dict.fromkeys(spec.source for spec in INDICATORS):
+    for source in dict.fromkeys(spec.source for spec in LOADED):
         path = _find_file(directory, source)
         if source.format == SourceFormat.EES:
             frame = _read_ees(path)
@@ -659,7 +658,7 @@ def load_published_data(directory: Path = DATA_DIR) -> dict[str, int]:
     records: dict[str, dict[tuple[str, str], tuple[object, ...]]] = {}
     periods: dict[str, list[str]] = {}
     files: dict[str, str] = {}
-    for spec in INDICATORS:
+    for spec in LOADED:
         path, frame = frames[spec.source]
         out = _spec_values(spec, frame, path, geography)
         records[spec.key] = _as_records(out)
@@ -668,7 +667,7 @@ def load_published_data(directory: Path = DATA_DIR) -> dict[str, int]:
         files[spec.key] = path.name
 
     with transaction.atomic():
-        ids, indicators_changed = _store_indicators(INDICATORS, files, periods)
+        ids, indicators_changed = _store_indicators(LOADED, files, periods)
         created, updated, deleted = _store_values({ids[key]: rows for key, rows in records.items()})
     return {
         **{key: len(rows) for key, rows in records.items()},
