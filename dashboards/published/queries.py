@@ -242,6 +242,14 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class LocalContext:
+    """The measures of local context for an LA (``rows``), and the region they compare with."""
+
+    region: Geography
+    rows: tuple[SummaryRow, ...]
+
+
+@dataclass(frozen=True)
 class Scatter:
     """Every current LA's figure for a period beside its child poverty figure, for the scatter
     chart: ``pairs`` are (the LA's point, its child poverty figure for ``context_period``, the
@@ -636,7 +644,7 @@ def la_summary(la_code: str) -> list[SummaryRow]:
     return _latest_rows(metas, _la_context(la_code))
 
 
-def local_context(la_code: str) -> list[SummaryRow]:
+def local_context(la_code: str) -> LocalContext:
     """The measures of local context (``catalogue.CONTEXT_MEASURES``: child poverty, free
     school meals) for the LA, as ``la_summary`` rows.
 
@@ -655,7 +663,7 @@ def local_context(la_code: str) -> list[SummaryRow]:
     )
     if region is not None:
         context = replace(context, region=Geography(*region, level=GeographyLevel.REGIONAL.value))
-    return _latest_rows(metas, context)
+    return LocalContext(context.region, tuple(_latest_rows(metas, context)))
 
 
 def _latest_rows(metas: Mapping[int, IndicatorMeta], context: _LaContext) -> list[SummaryRow]:
