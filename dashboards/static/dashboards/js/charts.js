@@ -279,22 +279,27 @@ function barChart (canvas, spec, format) {
   })
 }
 
-/** The chosen place's name beside its point, kept inside the chart area. */
+/** The chosen place's name beside its point (the first dataset), on a white halo so the
+ * points around it do not hide it, and kept inside the chart area. */
 const highlightPointLabel = {
   id: 'highlightPointLabel',
   afterDatasetsDraw (chart, args, options) {
     if (!options.name) return
-    const point = chart.getDatasetMeta(1).data[0]
+    const point = chart.getDatasetMeta(0).data[0]
     if (!point) return
     const { ctx, chartArea } = chart
     const text = fit(options.name, chartArea.width / 2)
     const width = textWidth(text)
-    const left = point.x + 14 + width > chartArea.right
+    const x = point.x + 14 + width > chartArea.right ? point.x - 14 - width : point.x + 14
     ctx.save()
     ctx.font = LABEL_FONT
-    ctx.fillStyle = TEXT
     ctx.textBaseline = 'middle'
-    ctx.fillText(text, left ? point.x - 14 - width : point.x + 14, point.y)
+    ctx.lineJoin = 'round'
+    ctx.lineWidth = 4
+    ctx.strokeStyle = '#ffffff'
+    ctx.strokeText(text, x, point.y)
+    ctx.fillStyle = TEXT
+    ctx.fillText(text, x, point.y)
     ctx.restore()
   }
 }
@@ -322,6 +327,7 @@ function scatterChart (canvas, spec, format) {
     label: (item) => `${item.raw.name}: ${format(item.raw.y)}; child poverty ${xFormat(item.raw.x)}`
   }
   options.plugins.highlightPointLabel = { name: chosen ? chosen.name : '' }
+  // Chart.js draws the first dataset on top: the chosen place goes first.
   const datasets = [{
     label: chosen ? 'Other local authorities' : 'Local authorities',
     data: points.filter((_, index) => index !== highlight),
@@ -333,7 +339,7 @@ function scatterChart (canvas, spec, format) {
     pointHoverRadius: 6
   }]
   if (chosen) {
-    datasets.push({
+    datasets.unshift({
       label: chosen.name,
       data: [chosen],
       backgroundColor: HIGHLIGHT_COLOUR,
