@@ -4,9 +4,12 @@ Three pages and their CSV downloads:
 
 * ``index``: the indicators by National Framework outcome and enabler, and an LA chooser;
 * ``indicator``: one indicator over time (LA, region, England, statistical neighbours), by
-  region and across all LAs (or the LA and its ten neighbours), each chart with a GOV.UK table
-  of the same figures, a text summary and a CSV download;
-* ``la_summary``: every indicator's latest figure for one LA with its trend and comparators.
+  region, across all LAs (or the LA and its ten neighbours; by region and name unless the
+  reader asks for the order by figure) and against child poverty (a scatter), each chart with
+  a GOV.UK table of the same figures, a text summary and a CSV download; with an LA, its
+  local context (child poverty, free school meals);
+* ``la_summary``: every indicator's latest figure for one LA with its trend and comparators,
+  and its local context.
 
 Every view here is ``login_not_required`` (``dashboards.urls.public``). The tables, charts and
 sentences come from ``dashboards.presentation``, shared with the restricted pages.
