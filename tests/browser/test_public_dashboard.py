@@ -69,7 +69,7 @@ def test_an_indicator_page_draws_its_charts_and_toggles_to_neighbours(
     page.goto("/published/rereferral_12m/?la=370")
     page.wait_for_function(CHARTS_DRAWN)
 
-    assert page.locator("canvas[role=img]").count() == 3
+    assert page.locator("canvas[role=img]").count() == 4  # with the scatter
     assert serious_violations(page) == []
     screenshot(page, "public-indicator")
 
@@ -153,8 +153,11 @@ def test_an_indicator_page_shows_local_context_a_scatter_and_ranks_nobody(
     assert panel.locator("h2").inner_text() == "Local context"
     rows = panel.locator("tbody tr")
     assert rows.count() == 3
-    assert rows.nth(0).locator("th").inner_text().startswith(
-        "Children in relative low-income families"
+    assert (
+        rows.nth(0)
+        .locator("th")
+        .inner_text()
+        .startswith("Children in relative low-income families")
     )
     assert panel.locator("thead th").all_inner_texts()[2:] == [
         "Barnsley", "Yorkshire and The Humber", "England", "Statistical neighbours (median)"
@@ -170,7 +173,9 @@ def test_an_indicator_page_shows_local_context_a_scatter_and_ranks_nobody(
     (chosen, one), (others, many) = scatter[1]
     assert (others, chosen, one) == ("Other local authorities", "Barnsley", 1)
     assert many > 140
-    assert "similar levels of child poverty to Barnsley" in page.locator("#child-poverty").inner_text()
+    assert (
+        "similar levels of child poverty to Barnsley" in page.locator("#child-poverty").inner_text()
+    )
     page.locator("#child-poverty summary").click()
     assert page.locator("#child-poverty tbody tr").count() == 153
 
