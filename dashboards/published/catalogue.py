@@ -1097,6 +1097,70 @@ SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
 OFSTED_LEADERSHIP_KEYS: frozenset[str] = frozenset(
     spec.key for spec in INDICATORS if spec.source == OFSTED_INSPECTIONS
 )
+
+LOCAL_CONTEXT = "Local context"
+_CONTEXT_NOTE = (
+    "Local context describes the area a local authority serves, not its services: it helps "
+    "explain why figures differ between places. It is not a target, and no figure is "
+    "expected from it. LAIT publishes it for England, the nine regions and each local "
+    "authority (not for Inner or Outer London), and marks a withheld figure '-'."
+)
+CONTEXT_SOURCE = Source(
+    LAIT.pattern,
+    SourceFormat.LAIT,
+    "DfE, Local Authority Interactive Tool (LAIT), from the Department for Work and Pensions' "
+    "Children in low income families and the DfE's Schools, pupils and their characteristics",
+    _LAIT_URL,
+)
+CHILD_POVERTY = "child_poverty"
+#: The measures of local context shown beside every figure (the National Framework, the ADCS
+#: and the regional data networks ask for them): loaded like indicators, but no page lists
+#: them as indicators and the DfE dashboard's rows do not include them. ``CHILD_POVERTY`` is
+#: the horizontal axis of every indicator page's scatter chart.
+CONTEXT_MEASURES: tuple[IndicatorSpec, ...] = tuple(
+    IndicatorSpec(
+        key=key,
+        title=title,
+        group=LOCAL_CONTEXT,
+        heading=LOCAL_CONTEXT,
+        unit=Unit.PERCENT,
+        decimals=1,
+        definition=definition,
+        source=CONTEXT_SOURCE,
+        value_column="Values",
+        filters={"Short Desc": measure},
+        caveats=(_CONTEXT_NOTE,),
+    )
+    for key, measure, title, definition in (
+        (
+            CHILD_POVERTY,
+            "ChildPov",
+            "Children in relative low-income families",
+            "Children under 16 living in relative low-income families (before housing costs), as "
+            "a percentage of all children under 16, in the financial year ending in the year "
+            "shown (Department for Work and Pensions, Children in low income families).",
+        ),
+        (
+            "fsm_primary",
+            "PriFSM",
+            "Primary school pupils eligible for free school meals",
+            "Pupils in state-funded primary schools who were eligible for free school meals, as a "
+            "percentage of all pupils, in the January school census of the year shown (DfE, "
+            "Schools, pupils and their characteristics).",
+        ),
+        (
+            "fsm_secondary",
+            "SecFSM",
+            "Secondary school pupils eligible for free school meals",
+            "Pupils in state-funded secondary schools who were eligible for free school meals, as "
+            "a percentage of all pupils, in the January school census of the year shown (DfE, "
+            "Schools, pupils and their characteristics).",
+        ),
+    )
+)
+CONTEXT_KEYS: frozenset[str] = frozenset(spec.key for spec in CONTEXT_MEASURES)
+#: Everything the loader stores: the indicators, then the measures of local context.
+LOADED: tuple[IndicatorSpec, ...] = (*INDICATORS, *CONTEXT_MEASURES)
 #: The loaded indicators no public page shows (``IndicatorSpec.public`` False): the
 #: restricted dashboards' missing-children comparators.
 RESTRICTED_ONLY: frozenset[str] = frozenset(spec.key for spec in INDICATORS if not spec.public)

@@ -44,7 +44,7 @@ from dashboards.models import (
     SuppressionCode,
 )
 from dashboards.published.catalogue import (
-    INDICATORS,
+    LOADED,
     NATIONAL_CODE,
     OFSTED_GRADES,
     OFSTED_INSPECTIONS,
@@ -886,7 +886,7 @@ def _insert(rows: Sequence[tuple[Any, ...]]) -> None:
 
 def _read_source(source: Source, path: Path, geography: _Geography) -> pd.DataFrame:
     """The source file as the long frame every reader gives (one row per place and period)."""
-    specs = [spec for spec in INDICATORS if spec.source == source]
+    specs = [spec for spec in LOADED if spec.source == source]
     if source.format == SourceFormat.EES:
         return _read_ees(path)
     if source.format == SourceFormat.FINGERTIPS:
@@ -992,7 +992,7 @@ def load_published_data(
     geography = _Geography.from_database()
     frames: dict[Source, tuple[Path, pd.DataFrame, tuple[int, str]]] = {}
     outside = 0
-    for source in dict.fromkeys(spec.source for spec in INDICATORS):
+    for source in dict.fromkeys(spec.source for spec in LOADED):
         path = _find_file(directory, source)
         frame = _read_source(source, path, geography)
         year = int(frame["period_end_year"].max())
@@ -1004,7 +1004,7 @@ def load_published_data(
     records: dict[str, dict[tuple[str, str], tuple[object, ...]]] = {}
     periods: dict[str, list[str]] = {}
     files: dict[str, str] = {}
-    for spec in INDICATORS:
+    for spec in LOADED:
         path, frame, file_latest = frames[spec.source]
         out = _spec_values(spec, frame, path, geography)
         records[spec.key] = _as_records(out)
@@ -1019,7 +1019,7 @@ def load_published_data(
     ratings = _ratings(frames[OFSTED_INSPECTIONS][1])
 
     with transaction.atomic():
-        ids, indicators_changed = _store_indicators(INDICATORS, files, periods)
+        ids, indicators_changed = _store_indicators(LOADED, files, periods)
         created, updated, deleted = _store_values({ids[key]: rows for key, rows in records.items()})
         ratings_changed = _store_ratings(ratings)
     return {

@@ -20,6 +20,7 @@ from dashboards.published.queries import (
     Group,
     IndicatorMeta,
     NotFound,
+    Order,
     Point,
     Series,
     SummaryRow,
@@ -282,11 +283,11 @@ def test_regional_comparison_lists_england_then_regions(
     ]
 
 
-def test_all_las_sorted_with_suppressed_last_and_the_la_flagged(
+def test_all_las_by_value_sorted_with_suppressed_last_and_the_la_flagged(
     django_assert_num_queries: Any,
 ) -> None:
     with django_assert_num_queries(2):
-        points = all_las("cpp_open_2yrs", la_code="370")
+        points = all_las("cpp_open_2yrs", la_code="370", order=Order.VALUE)
     assert len(points) == 153
     statuses = [point.value.status for point in points]
     assert statuses == sorted(statuses, key=["number", "suppressed", "missing"].index)
