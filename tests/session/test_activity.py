@@ -25,7 +25,15 @@ WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
 
 
 @pytest.fixture
-def client_at(client: Client, db: None) -> Any:
+def client_at(client: Client, db: None, settings: Any) -> Any:
+    # The cached_db sessions live in the cache until it expires them. Redis (CI, production)
+    # expires entries by its own clock, which time_machine cannot move, so the sessions here
+    # are cached in process memory, whose expiry reads the travelled clock.
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    settings.SESSION_CACHE_ALIAS = "sessions"
     with time_machine.travel(SIGNED_IN, tick=False) as traveller:
         client.force_login(make_user("activity@example.org"))
         client.get(reverse("accessibility"))  # the first page restarts the clock
