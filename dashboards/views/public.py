@@ -641,12 +641,18 @@ def _sections(
     order: queries.Order = queries.Order.PLACE,
 ) -> dict[str, ChartSection]:
     """The indicator page's chart sections by name (``series``, ``regions``, ``las``,
-    ``context``)."""
+    ``context``).
+
+    The Ofsted leadership indicators count LAs with a rating, so an LA's own figure is 1 or 0:
+    no chart of every LA or beside child poverty for them (the page gives the LA's rating in
+    words instead)."""
     over_time = _over_time_section(meta, la)
     sections = {"series": over_time}
     if meta.national_only:
         return sections
     sections["regions"] = _regions_section(meta, period, la)
+    if meta.key in OFSTED_LEADERSHIP_KEYS:
+        return sections
     if la:
         sections["las"] = _las_section(meta, period, la, view, order)
     context = _context_section(meta, period, la)

@@ -393,3 +393,16 @@ def test_an_las_pages_give_its_leadership_rating_in_words(loaded: None, db: None
     assert sentence in indicator
     other = text_of(client, reverse("dashboards:indicator", args=["spend_per_child"]) + "?la=370")
     assert sentence not in other
+
+
+def test_a_leadership_count_is_not_charted_as_every_las_one_or_zero(loaded: None, db: None) -> None:
+    client = Client()
+    good = client.get(
+        reverse("dashboards:indicator", args=["ofsted_leadership_good"]), {"la": "370"}
+    )
+    spend = client.get(reverse("dashboards:indicator", args=["spend_per_child"]), {"la": "370"})
+    for section in ('id="over-time"', 'id="regions"'):
+        assert section in good.content.decode()
+    for section in ('id="local-authorities"', 'id="child-poverty"'):
+        assert section not in good.content.decode()
+        assert section in spend.content.decode()
