@@ -19,8 +19,8 @@ from dashboards.cache import VERSION_KEY
 
 WARMED = [
     "dashboards:index",
-    "dashboards:indicator:cla_rate:::",
-    "dashboards:indicator:rereferral_12m:::",
+    "dashboards:indicator:cla_rate::::",
+    "dashboards:indicator:rereferral_12m::::",
     "dashboards:la-summary:370",
     "dashboards:la-summary:202",
     "dashboards:dashboard-data",
@@ -75,5 +75,5 @@ def test_every_la_page_of_an_indicator_is_warmed(loaded: None, db: None) -> None
 
     assert built == 4
     for code in ("370", "202"):
-        assert current(f"dashboards:indicator:cla_rate:{code}::")
-        assert current(f"dashboards:indicator:cla_rate:{code}::neighbours")
+        assert current(f"dashboards:indicator:cla_rate:{code}:::")
+        assert current(f"dashboards:indicator:cla_rate:{code}::neighbours:")

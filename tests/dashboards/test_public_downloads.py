@@ -23,7 +23,7 @@ from django.test import Client
 
 from dashboards.models import PublishedIndicator, PublishedValue
 from dashboards.published import downloads
-from dashboards.published.catalogue import RESTRICTED_ONLY, SPECS
+from dashboards.published.catalogue import CONTEXT_KEYS, RESTRICTED_ONLY, SPECS
 from dashboards.published.queries import IndicatorMeta, StoredFigure, get_indicator
 from portal.models.reference import GeographyLevel
 
@@ -89,11 +89,13 @@ def sample_keys() -> list[str]:
     """A fixed sample of public indicators, with an England-only one and one whose source
     marks withheld figures with LAIT's '-'."""
     keys = sorted(
-        PublishedIndicator.objects.exclude(key__in=RESTRICTED_ONLY).values_list("key", flat=True)
+        PublishedIndicator.objects.exclude(key__in=RESTRICTED_ONLY | CONTEXT_KEYS).values_list(
+            "key", flat=True
+        )
     )
     dashed = (
         PublishedValue.objects.filter(suppression="-")
-        .exclude(indicator__key__in=RESTRICTED_ONLY)
+        .exclude(indicator__key__in=RESTRICTED_ONLY | CONTEXT_KEYS)
         .values_list("indicator__key", flat=True)
         .first()
     )
@@ -160,11 +162,11 @@ def test_the_whole_dashboard_zip_holds_every_public_indicator_its_meta_and_guida
         [f"{stem}.csv", f"{stem}.meta.csv", "data-guidance.txt"]
     )
     header, lines = rows(archive.read(f"{stem}.csv"))
-    public = set(
-        PublishedIndicator.objects.exclude(key__in=RESTRICTED_ONLY).values_list("key", flat=True)
-    )
+    # Every public indicator; not the measures of local context, shown beside them.
+    hidden = RESTRICTED_ONLY | CONTEXT_KEYS
+    public = set(PublishedIndicator.objects.exclude(key__in=hidden).values_list("key", flat=True))
     assert {line["indicator"] for line in lines} == public
-    assert len(lines) == PublishedValue.objects.exclude(indicator__key__in=RESTRICTED_ONLY).count()
+    assert len(lines) == PublishedValue.objects.exclude(indicator__key__in=hidden).count()
 
     meta_header, meta = rows(archive.read(f"{stem}.meta.csv"))
     assert tuple(meta_header) == downloads.META_COLUMNS

@@ -25,7 +25,12 @@ from dashboards import cache as public_cache
 from dashboards.models import PublishedValue
 from dashboards.presentation.tables import Cell, Column, Row, RowGroup, Table, csv_text
 from dashboards.published import queries as published
-from dashboards.published.catalogue import INDICATORS, RESTRICTED_ONLY, SPECS
+from dashboards.published.catalogue import (
+    INDICATORS,
+    OFSTED_LEADERSHIP_KEYS,
+    RESTRICTED_ONLY,
+    SPECS,
+)
 from dashboards.published.loader import DATA_DIR
 from dashboards.published.queries import IndicatorMeta
 from tests.conftest import make_user
@@ -420,7 +425,14 @@ def public_urls() -> list[str]:
     urls = ["/published/"]
     for spec in INDICATORS:
         if spec.public:
-            table = "series" if spec.national_only else "las"
+            # The Ofsted leadership counts have no all-LA table (an LA's figure is 1 or 0).
+            table = (
+                "series"
+                if spec.national_only
+                else "regions"
+                if spec.key in OFSTED_LEADERSHIP_KEYS
+                else "las"
+            )
             urls += [
                 f"/published/{spec.key}/",
                 f"/published/{spec.key}/?la=370",
