@@ -740,8 +740,7 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
         ),
         IndicatorSpec(
             key="rereferral_12m",
-            title="Percentage of referrals that were repeat referrals (within 12 months of a "
-            "previous referral)",
+            title="Repeat referrals (within 12 months of a previous referral)",
             group=OUTCOME_1,
             heading="Access to support and getting help",
             unit=Unit.PERCENT,

@@ -111,7 +111,7 @@ def test_every_indicator_page_says_how_to_read_it_and_what_it_cannot_tell_you(
             section = _section(rendered[url], "how-to-read")
             for paragraph in spec.guidance:
                 assert " ".join(paragraph.split()) in section, (url, paragraph)
-            assert "What this figure can and cannot tell you" in section, url
+            assert "Not a performance measure: what this figure can and cannot tell" in section
             assert "It cannot tell you on its own whether" in section, url
             assert "it is a proxy with known data gaps" in section, url
 
@@ -154,7 +154,7 @@ def _headings(tree: Any) -> list[str]:
     """The page title, headings, table captions and the home page's indicator links."""
     found = [_text(node) for node in tree.xpath("//title | //h1 | //h2 | //h3 | //h4")]
     found += [_text(node) for node in tree.xpath("//main//caption")]
-    found += [_text(node) for node in tree.xpath("//main//ul/li/a")]
+    found += [_text(node) for node in tree.xpath('//main//li/a[starts-with(@href, "/published/")]')]
     return found
 
 
@@ -241,15 +241,16 @@ def test_every_indicator_page_says_which_publication_and_when(rendered: dict[str
 def test_the_home_and_summary_pages_list_every_source_with_its_dates(
     rendered: dict[str, Any], url: str
 ) -> None:
-    (table,) = rendered[url].xpath('//h2[@id="sources"]/following-sibling::table[1]')
-    rows = [[_text(cell) for cell in row.iter("td")] for row in table.iter("tr")][1:]
+    items = [_text(item) for item in rendered[url].xpath('//ul[@id="source-list"]/li')]
     stored = dict(PublishedIndicator.objects.values_list("key", "source"))
     today = _date(timezone.localdate())
 
-    expected = {
-        (stored[spec.key], _date(spec.source.released), today) for spec in PUBLIC
-    }  # one row per file, whichever indicators it supplies
-    assert sorted(map(tuple, rows)) == sorted(expected)
+    expected = {  # one item per file, whichever indicators it supplies
+        f"{stored[spec.key]}. Published {_date(spec.source.released)}; last updated in this "
+        f"service on {today}."
+        for spec in PUBLIC
+    }
+    assert sorted(items) == sorted(expected)
 
 
 def test_last_updated_moves_only_when_a_load_changes_the_figures(loaded: None, db: None) -> None:
