@@ -6,8 +6,12 @@ WhiteNoise with the hashed static manifest) and ``gunicorn.conf.py``, then drive
 request; wrk and locust are not installed here). The machinery is ``benchmarks.load``, shared
 with ``restricted_load``. Two phases over the same random sample of URLs:
 
-* ``cold``: every URL requested once, straight after the cache is emptied: every page is
-  rendered from the database (the worst case, e.g. just after a data reload);
+* ``cold``: every URL requested once, straight after the cache is emptied and refilled as a
+  data load refills it (``--after-load``): ``warm-all`` (default) runs the load command's
+  warming with ``--la-pages``, every page the queued ``workers.warm_indicator_pages`` tasks
+  build included (the first visitors after a reload once those have run); ``warm`` only what
+  the command builds itself; ``none`` leaves the cache empty, so every page is rendered from
+  the database (the worst case);
 * ``warm``: the same URLs requested again in random order: the page fragments come from Redis
   (the usual case: a page is rendered once an hour per URL and served from the cache after).
 
@@ -116,6 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY or 3)")
     parser.add_argument("--seed", type=int, default=20251122)
     parser.add_argument("--no-setup", action="store_true", help="skip migrate/load/collectstatic")
+    parser.add_argument(
+        "--after-load",
+        choices=["warm-all", "warm", "none"],
+        default="warm-all",
+        help="how the emptied cache is refilled before the cold phase (warm-all)",
+    )
     args = parser.parse_args(argv)
 
     port = free_port()
@@ -128,10 +138,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         create_database(database_url)
         manage(env, "migrate", "--noinput")
         manage(env, "load_reference_data")
-        manage(env, "load_published_data")
+        manage(env, "load_published_data", "--no-warm")  # warmed after the cache is emptied
         manage(env, "collectstatic", "--noinput")
     urls = sample_urls(env, args.indicator_urls, args.summary_urls, args.seed)
     manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
+    if args.after_load != "none":
+        began = time.perf_counter()
+        refill = ["--warm", "--la-pages"] if args.after_load == "warm-all" else ["--warm"]
+        manage(env, "load_published_data", *refill)
+        print(f"cache refilled after the load ({args.after_load}) in "
+              f"{time.perf_counter() - began:.0f} s")  # fmt: skip
 
     with gunicorn(env, port) as clients:
         indicators = sum(page_type(u) == "indicator" for u in urls)
@@ -141,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
         began = time.perf_counter()
         cold = run_phase(clients, urls, args.clients)
-        cold_ok = report("cold (every page rendered)", cold, time.perf_counter() - began)
+        phase = f"cold (after a load, {args.after_load})"
+        cold_ok = report(phase, cold, time.perf_counter() - began)
         warm_urls = [url for _ in range(args.warm_rounds) for url in urls]
         random.Random(args.seed).shuffle(warm_urls)  # noqa: S311 - repeatable order
         began = time.perf_counter()

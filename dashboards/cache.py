@@ -21,7 +21,6 @@ from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db.models import Max
-from django.http import HttpRequest
 
 from dashboards.models import PublishedIndicator, PublishedValue
 
@@ -91,15 +90,16 @@ class Fragment:
 
 
 def request_key(
-    request: HttpRequest, shapes: Mapping[str, re.Pattern[str]], *names: str
+    params: Mapping[str, str], shapes: Mapping[str, re.Pattern[str]], *names: str
 ) -> list[str] | None:
-    """The named query parameters as a cache key, checked against ``shapes`` only (which is all
-    a cache hit needs: only pages built from fully checked parameters are ever stored).
+    """The named query parameters (``request.GET.dict()``, or the warmer's own) as a cache key,
+    checked against ``shapes`` only (which is all a cache hit needs: only pages built from
+    fully checked parameters are ever stored).
 
     None when a parameter cannot name a real page: the request skips the cache and is refused
     by the full check (a 404) without a cache key.
     """
-    values = [request.GET.get(name, "") for name in names]
+    values = [params.get(name, "") for name in names]
     for name, value in zip(names, values, strict=True):
         if value and not shapes[name].fullmatch(value):
             return None

@@ -186,3 +186,24 @@ class PublishedValue(models.Model):
     def __str__(self) -> str:
         shown = self.suppression or self.value
         return f"{self.indicator.key} {self.geography_code} {self.period}: {shown}"
+
+
+class LeadershipRating(models.Model):
+    """An LA's latest Ofsted judgement of the impact of leaders on social work practice.
+
+    From the same file as the four "number of local authorities with an Ofsted leadership
+    rating of ..." indicators (``dashboards.published.loader``), which store a 1 or 0 per LA:
+    this keeps the judgement in words and when it was made, for the LA's own pages. ``period``
+    is the indicators' period ("2025": inspections as at 31 March 2025).
+    """
+
+    la = models.OneToOneField(
+        LocalAuthority, on_delete=models.PROTECT, related_name="leadership_rating"
+    )
+    rating = models.CharField(max_length=40, help_text="As Ofsted writes it, e.g. 'Good'.")
+    inspection_date = models.DateField()
+    publication_date = models.DateField(null=True, blank=True)
+    period = models.CharField(max_length=9)
+
+    def __str__(self) -> str:
+        return f"{self.la_id}: {self.rating} ({self.inspection_date:%d %B %Y})"

@@ -179,6 +179,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ROUTES = {
     "workers.process_submission": {"queue": "checks"},
     "workers.compute_indicators": {"queue": "indicators"},
+    # Public pages built ahead of visitors after a data load: one short task per indicator.
+    "workers.warm_indicator_pages": {"queue": "indicators"},
     "workers.reconcile_submissions": {"queue": "housekeeping"},
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},
@@ -251,6 +253,19 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": [API_OAUTH_SCOPE],
     # Each client may ask for the scope its account holds (by default API_OAUTH_SCOPE).
     "SCOPES_BACKEND_CLASS": "portal.api_clients.ClientScopes",
+    # The OAuth 2.0 Security BCP (RFC 9700) throughout: tokens stored hashed, no implicit or
+    # password grant, no tokens in query strings, https redirect URIs only (there are none:
+    # senders use client credentials), refresh-token replay revokes the family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 # Client credentials only: every Application is created with that grant type
 # (portal.api_clients), and DOT refuses any other grant for it.

@@ -26,6 +26,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from dashboards import warming
 from indicators import services as indicator_services
 from submissions import services, storage
 from submissions.api import snapshot
@@ -186,6 +187,14 @@ def snapshot_api_feeds() -> int:
         process_submission.delay(str(submission.pk))
         taken += 1
     return taken
+
+
+@shared_task(base=PipelineTask, name="workers.warm_indicator_pages")
+def warm_indicator_pages(key: str) -> int:
+    """One public indicator's page for every LA, both views, into the public cache after a data
+    load (``manage.py load_published_data`` queues one per indicator). Safe to run twice: a page
+    already built for the current data is only read."""
+    return warming.warm_indicator_la_pages(key)
 
 
 @shared_task(base=PipelineTask, name="workers.reconcile_submissions", soft_time_limit=240,

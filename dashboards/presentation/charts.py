@@ -103,3 +103,33 @@ def bar_spec(
         "axisTitle": UNIT_LABELS[Unit(meta.unit)].capitalize(),
         "format": number_format(meta),
     }
+
+
+def scatter_spec(
+    meta: IndicatorMeta,
+    context: IndicatorMeta,
+    names: Sequence[str],
+    xs: Sequence[Value],
+    ys: Sequence[Value],
+    highlight: int | None,
+) -> dict[str, Any]:
+    """A point per place: ``xs`` a measure of local context (``context``), ``ys`` the
+    indicator; ``highlight`` marks the chosen place. No trend line: context is not a target."""
+    return {
+        "kind": "scatter",
+        "labels": list(names),
+        "x": [chart_number(x, context.decimals) for x in xs],
+        "series": [
+            {
+                "label": meta.title,
+                "role": "la",
+                "values": [chart_number(y, meta.decimals) for y in ys],
+            }
+        ],
+        "highlight": highlight,
+        "reference": None,
+        "axisTitle": UNIT_LABELS[Unit(meta.unit)].capitalize(),
+        "format": number_format(meta),
+        "xAxisTitle": f"{context.title} (%)",
+        "xFormat": number_format(context),
+    }

@@ -39,6 +39,8 @@ class SourceFormat(StrEnum):
     EES = "ees"  # Explore Education Statistics tidy CSV (one row per geography and period)
     FINGERTIPS = "fingertips"  # OHID Fingertips indicator export CSV
     LAIT = "lait"  # DfE Local Authority Interactive Tool long parquet
+    REVENUE_OUTTURN = "revenue_outturn"  # MHCLG revenue outturn "data by LA" .ods (RSX, RO3)
+    OFSTED_INSPECTIONS = "ofsted_inspections"  # Ofsted LA inspection outcomes .ods
 
 
 class Compute(StrEnum):
@@ -46,6 +48,9 @@ class Compute(StrEnum):
 
     PUBLISHED = "published"  # the column's value as published
     RATE_PER_10K = "rate_per_10k"  # the column is a count: count / population 0-17 x 10,000
+    PER_CHILD = "per_child"  # the column is a total: total / population 0-17
+    SHARE = "share"  # the column is part of ``denominator_column``: part / total x 100
+    SHARE_OF_REST = "share_of_rest"  # (``denominator_column`` - the column) / total x 100
     YEARS_MONTHS = "years_months"  # the column is a "YY:MM" duration: 12 x YY + MM months
 
 
@@ -73,8 +78,11 @@ class IndicatorSpec:
     ``filters`` select the indicator's rows in a long file (column: value). ``numerator_column``
     and ``denominator_column`` are read from the same row; with ``denominator_filters`` the
     denominator is instead ``numerator_column`` of the row of the same geography and period that
-    matches those filters (the "Total" row of a breakdown). With ``Compute.RATE_PER_10K`` the
-    count in ``value_column`` is the numerator and the population the denominator.
+    matches those filters (the "Total" row of a breakdown). With ``Compute.RATE_PER_10K`` (and
+    ``PER_CHILD``) the count in ``value_column`` is the numerator and the population the
+    denominator. With ``Compute.SHARE`` the value is ``value_column`` as a percentage of
+    ``denominator_column``; with ``SHARE_OF_REST`` it is the rest of that total (the total less
+    ``value_column``) as a percentage of it, and the rest is stored as the numerator.
 
     ``public`` False: loaded, but shown only on the restricted dashboards (as a comparator of
     a timely indicator), never on a public page (``RESTRICTED_ONLY``).
@@ -110,7 +118,20 @@ OUTCOME_1 = "Outcome 1: Children, young people and families stay together"
 OUTCOME_2 = "Outcome 2: Children and young people are safe in and outside of their home"
 OUTCOME_3 = "Outcome 3: Children and young people are supported by their family network"
 OUTCOME_4 = "Outcome 4: Children in care and care leavers have stable, loving homes"
+ENABLER_MULTI_AGENCY = "Enabler: Multi-agency working is prioritised and effective"
+ENABLER_LEADERS = "Enabler: Leaders drive conditions for effective practice"
 ENABLER_WORKFORCE = "Enabler: The workforce is equipped and effective"
+#: What the public pages say about a theme of the DfE dashboard beyond its indicators: the
+#: enabler that has none yet, and the indicator no shipped file can supply.
+GROUP_NOTES: dict[str, str] = {
+    ENABLER_MULTI_AGENCY: "Indicators for this enabler are in development: the Department for "
+    "Education is working with the sector and other experts to develop them, and its own "
+    "dashboard shows none yet.",
+    ENABLER_WORKFORCE: "The Department for Education's dashboard also shows the percentage of "
+    "social workers from ethnic minority backgrounds. It is not shown here: its source file "
+    "(children's social work workforce by role and characteristics) is not among the files "
+    "this service has.",
+}
 
 _EES = "https://explore-education-statistics.service.gov.uk/find-statistics/"
 # When each shipped file's publication was released (the DfE dashboard's data sources page,
@@ -179,13 +200,6 @@ CLA_RATES = Source(
     _CLA,
     _CLA_URL,
     released=_CLA_RELEASED,
-)
-CEASED = Source(
-    "la_children_who_ceased_during_the_year.csv",
-    SourceFormat.EES,
-    _CLA,
-    _CLA_URL,
-    released=_CLA_2024_RELEASED,
 )
 MISSING_FROM_CARE = Source(
     "la_children_who_were_missing_or_away_from_placement_without_authorisation.csv",
@@ -279,6 +293,39 @@ LAIT = Source(
     _LAIT_URL,
     released=datetime.date(2026, 4, 8),
 )
+_OUTTURN = (
+    "Ministry of Housing, Communities and Local Government (MHCLG), Local authority revenue "
+    "expenditure and financing England: individual local authority data, outturn"
+)
+_OUTTURN_URL = (
+    "https://www.gov.uk/government/statistics/local-authority-revenue-expenditure-and-financing-"
+    "england-2024-to-2025-individual-local-authority-data-outturn"
+)
+SPENDING_SUMMARY = Source(
+    "RSX_LA_Data_*_data_by_LA.ods",
+    SourceFormat.REVENUE_OUTTURN,
+    _OUTTURN + " (RSX: revenue expenditure by service)",
+    _OUTTURN_URL,
+    released=datetime.date(2025, 12, 4),
+)
+SOCIAL_CARE_SPENDING = Source(
+    "RO3_LA_Data_*_data_by_LA.ods",
+    SourceFormat.REVENUE_OUTTURN,
+    _OUTTURN + " (RO3: social care expenditure)",
+    _OUTTURN_URL,
+    released=datetime.date(2025, 12, 4),
+)
+OFSTED_INSPECTIONS = Source(
+    "LA_Inspection_Outcomes_as_at_*.ods",
+    SourceFormat.OFSTED_INSPECTIONS,
+    "Ofsted, Local authority inspection outcomes (official statistics)",
+    "https://www.gov.uk/government/statistics/local-authority-inspection-outcomes-as-at-31-march-2025",
+    # The DfE dashboard's data sources page: Ofsted's "Children's social care data in England
+    # 2025", which publishes the file.
+    released=datetime.date(2025, 9, 25),
+)
+#: Ofsted's four grades, best first, as the inspection outcomes file writes them.
+OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
 
 _SOCIAL_CARE_GROUPS = (
     # (key suffix, EES social_care_group, who)
@@ -426,11 +473,37 @@ _CARE_LEAVER_GUIDANCE = (
     "Young people the local authority is not in touch with are counted in the total, so the "
     "figure reflects how well it keeps in touch as well as the young people's situations.",
 )
+_SPENDING_GUIDANCE = (
+    "Spending is context: it shows how the local authority prioritises its resources. More "
+    "spending is not in itself better, and the figure says nothing on its own about the "
+    "quality of services.",
+    "Children's services are paid for from many sources (government grants, council tax and "
+    "partners' contributions), and local authorities draw the line around children's services "
+    "spending in different ways: the Association of Directors of Children's Services warns that "
+    "the spending returns vary and are not always reliable, so compare with care. The local "
+    "financial context, after more than a decade of tight budgets, matters too.",
+)
+_OFSTED_GUIDANCE = (
+    "Ofsted's judgement of the impact of leaders summarises the inspectors' view of the "
+    "culture and practice of leadership at the local authority's latest inspection, which may "
+    "have been several years ago. It is a judgement, not a figure computed from data, and it is "
+    "not Ofsted's overall effectiveness judgement.",
+    "A count of local authorities says how ratings are spread across an area, not how well "
+    "any one local authority is doing now.",
+)
 _WORKFORCE_GUIDANCE = (
     "Full-time equivalent counts staff by their hours: two social workers working half time "
     "count as one. Local authorities' human resources systems record and report the workforce "
     "differently, which affects comparisons, and the workforce figures do not measure the "
     "quality of practice.",
+)
+
+_LAIT_CEASED_NOTE = (
+    "Taken from the Department for Education's Local Authority Interactive Tool (LAIT), which "
+    "republishes the Children looked after figures: the 2025 release of the file the Department "
+    "for Education's dashboard reads (la_children_who_ceased_during_the_year) is not among the "
+    "files this service ships, and LAIT holds its figures, 2020 to 2025, with 2024 as revised "
+    "in that release. LAIT marks every withheld figure '-'."
 )
 
 
@@ -709,6 +782,124 @@ def _placement_type_specs() -> list[IndicatorSpec]:
         )
         for row, key, measure, title, what, guidance in types
     ]
+
+
+_CHILDRENS_SOCIAL_CARE = "Children Social Care - Total Expenditure (C3 = C1 + C2)"
+_SPENDING_NOTES = (
+    "Revenue outturn for the financial year, as local authorities reported it to MHCLG. "
+    "Authorities whose return was not received in time for publication (for 2024-25 "
+    "Birmingham, Cumberland and Slough) have no figure: 'x', not available.",
+    "Computed as the Department for Education's dashboard does: a region's figure adds up the "
+    "spending of its local authorities that have a figure; England's is the file's England "
+    "total, which includes MHCLG's estimates for the missing returns and also counts district "
+    "councils and other authorities (police, fire, transport and others) that do not provide "
+    "children's services.",
+)
+
+
+def _leadership_specs() -> list[IndicatorSpec]:
+    """The "Leaders drive conditions" enabler: spending (RSX, RO3) and Ofsted leadership."""
+    spending = [
+        IndicatorSpec(
+            key="spend_share_childrens_services",
+            title="Share of total local authority spend on children's services",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.PERCENT,
+            decimals=1,
+            definition="Spending on children's social care as a percentage of the local "
+            "authority's total spending on services, in the financial year (revenue "
+            "outturn, total expenditure).",
+            source=SPENDING_SUMMARY,
+            value_column=_CHILDRENS_SOCIAL_CARE,
+            denominator_column="Total Service Expenditure - Total Expenditure (C3 = C1 + C2)",
+            compute=Compute.SHARE,
+            caveats=_SPENDING_NOTES,
+            guidance=_SPENDING_GUIDANCE,
+            dfe_sort_order=56,
+        ),
+        IndicatorSpec(
+            key="spend_per_child",
+            title="Average spend on children's services per child in the local authority",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.CURRENCY,
+            decimals=0,
+            definition="Spending on children's social care in the financial year divided by "
+            "the number of children aged 0 to 17 living in the local authority (every child, "
+            "not only those the service supports), in pounds.",
+            source=SPENDING_SUMMARY,
+            value_column=_CHILDRENS_SOCIAL_CARE,
+            compute=Compute.PER_CHILD,
+            caveats=(
+                *_SPENDING_NOTES,
+                "Divided by the Office for National Statistics (ONS) mid-2024 estimate of "
+                "children aged 0 to 17, as the "
+                "Department for Education's dashboard does (for the year to 31 March 2025). As "
+                "there, a region's children include those of its authorities without a "
+                "spending figure, so that region's figure is lower than the spend per child of "
+                "the authorities that reported. Shown to the nearest pound.",
+            ),
+            guidance=_SPENDING_GUIDANCE,
+            dfe_sort_order=57,
+        ),
+        IndicatorSpec(
+            key="spend_share_not_cla",
+            title="Share of children's services spend not on children looked after",
+            group=ENABLER_LEADERS,
+            heading="Spending",
+            unit=Unit.PERCENT,
+            decimals=1,
+            definition="Spending on children's social care other than on children looked "
+            "after (on early help, family support, safeguarding and other services), as a "
+            "percentage of all spending on children's social care, in the financial year.",
+            source=SOCIAL_CARE_SPENDING,
+            value_column="Children's social care - Children Looked After - Total Expenditure "
+            "(C3 = C1 + C2)",
+            denominator_column="TOTAL CHILDREN SOCIAL CARE - Total Expenditure (C3 = C1 + C2)",
+            compute=Compute.SHARE_OF_REST,
+            caveats=_SPENDING_NOTES,
+            guidance=(
+                "Spending other than on children in care includes help for families before "
+                "problems grow: the Department for Education includes it to show the balance "
+                "between helping families early and later statutory intervention.",
+                *_SPENDING_GUIDANCE,
+            ),
+            dfe_sort_order=58,
+        ),
+    ]
+    ofsted = [
+        IndicatorSpec(
+            key="ofsted_leadership_" + grade.split()[0].lower(),
+            title=f"Number of local authorities with an Ofsted leadership rating of {grade}",
+            group=ENABLER_LEADERS,
+            heading="Culture focused on outcomes from children and families and continually "
+            "improving services",
+            unit=Unit.COUNT,
+            decimals=0,
+            definition="Local authorities whose latest Ofsted inspection of children's "
+            "services, as at 31 March, judged the impact of leaders on social work practice "
+            f"with children and families '{grade}'. For one local authority the figure is 1 "
+            "if that is its rating and 0 if not; for a region or England it is the number of "
+            "its local authorities, and for statistical neighbours the number of the 10.",
+            source=OFSTED_INSPECTIONS,
+            value_column=grade,
+            caveats=(
+                "Each local authority's rating comes from its latest inspection, so ratings "
+                "date from different years (the local authority's page gives the date).",
+                "The leadership rating is one of Ofsted's judgements, not the overall "
+                "effectiveness rating.",
+                "Regions are the ones every other figure here uses (Inner and Outer London "
+                "for London boroughs), not Ofsted's own regions; the Department for "
+                "Education's dashboard maps them the same way.",
+            ),
+            sn_aggregation=NeighbourAggregation.SUM,
+            guidance=_OFSTED_GUIDANCE,
+            dfe_sort_order=row,
+        )
+        for row, grade in enumerate(OFSTED_GRADES, start=59)
+    ]
+    return spending + ofsted
 
 
 def _build_indicators() -> tuple[IndicatorSpec, ...]:
@@ -1023,14 +1214,10 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             definition="Children who stopped being looked after in the year to 31 March because "
             "a special guardianship order was made, as a percentage of all children who stopped "
             "being looked after.",
-            source=CEASED,
-            value_column="percentage",
-            filters={
-                "cla_group": "Reason episode ceased",
-                "characteristic": "Special guardianship orders",
-            },
-            numerator_column="number",
-            denominator_filters={"cla_group": "Reason episode ceased", "characteristic": "Total"},
+            source=LAIT,
+            value_column="Values",
+            filters={"Short Desc": "LAC_ceased_SGO%"},
+            caveats=(_LAIT_CEASED_NOTE,),
             guidance=(
                 "A special guardianship order is a court order that makes one or more people, "
                 "often relatives, the child's special guardian, with parental responsibility "
@@ -1050,14 +1237,10 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             definition="Children who stopped being looked after in the year to 31 March because "
             "a residence order or child arrangements order was granted, as a percentage of all "
             "children who stopped being looked after.",
-            source=CEASED,
-            value_column="percentage",
-            filters={
-                "cla_group": "Reason episode ceased",
-                "characteristic": "Residence order or child arrangement order granted",
-            },
-            numerator_column="number",
-            denominator_filters={"cla_group": "Reason episode ceased", "characteristic": "Total"},
+            source=LAIT,
+            value_column="Values",
+            filters={"Short Desc": "LAC_ceased_CAO%"},
+            caveats=(_LAIT_CEASED_NOTE,),
             guidance=(
                 "A child arrangements order is a court order that decides where and with whom a "
                 "child lives, for example with a grandparent or another relative (a residence "
@@ -1191,6 +1374,7 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             dfe_sort_order=51,
         ),
         *_care_leaver_specs(),
+        *_leadership_specs(),
         IndicatorSpec(
             key="sw_turnover_rate",
             title="Social worker turnover rate (full-time equivalent)",
@@ -1315,6 +1499,77 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
 #: Every indicator this service loads, in page order.
 INDICATORS: tuple[IndicatorSpec, ...] = _build_indicators()
 SPECS: dict[str, IndicatorSpec] = {spec.key: spec for spec in INDICATORS}
+#: The four "number of local authorities with an Ofsted leadership rating of ..." indicators,
+#: whose pages also give the chosen LA's own rating in words (``queries.leadership_rating``).
+OFSTED_LEADERSHIP_KEYS: frozenset[str] = frozenset(
+    spec.key for spec in INDICATORS if spec.source == OFSTED_INSPECTIONS
+)
+
+LOCAL_CONTEXT = "Local context"
+_CONTEXT_NOTE = (
+    "Local context describes the area a local authority serves, not its services: it helps "
+    "explain why figures differ between places. It is not a target, and no figure is "
+    "expected from it. LAIT publishes it for England, the nine regions and each local "
+    "authority (not for Inner or Outer London), and marks a withheld figure '-'."
+)
+CONTEXT_SOURCE = Source(
+    LAIT.pattern,
+    SourceFormat.LAIT,
+    "Department for Education, Local Authority Interactive Tool (LAIT), from the Department for "
+    "Work and Pensions' Children in low income families and the Department for Education's "
+    "Schools, pupils and their characteristics",
+    _LAIT_URL,
+    released=LAIT.released,
+)
+CHILD_POVERTY = "child_poverty"
+#: The measures of local context shown beside every figure (the National Framework, the ADCS
+#: and the regional data networks ask for them): loaded like indicators, but no page lists
+#: them as indicators and the DfE dashboard's rows do not include them. ``CHILD_POVERTY`` is
+#: the horizontal axis of every indicator page's scatter chart.
+CONTEXT_MEASURES: tuple[IndicatorSpec, ...] = tuple(
+    IndicatorSpec(
+        key=key,
+        title=title,
+        group=LOCAL_CONTEXT,
+        heading=LOCAL_CONTEXT,
+        unit=Unit.PERCENT,
+        decimals=1,
+        definition=definition,
+        source=CONTEXT_SOURCE,
+        value_column="Values",
+        filters={"Short Desc": measure},
+        caveats=(_CONTEXT_NOTE,),
+    )
+    for key, measure, title, definition in (
+        (
+            CHILD_POVERTY,
+            "ChildPov",
+            "Children in relative low-income families",
+            "Children under 16 living in relative low-income families (before housing costs), as "
+            "a percentage of all children under 16, in the financial year ending in the year "
+            "shown (Department for Work and Pensions, Children in low income families).",
+        ),
+        (
+            "fsm_primary",
+            "PriFSM",
+            "Primary school pupils eligible for free school meals",
+            "Pupils in state-funded primary schools who were eligible for free school meals, as a "
+            "percentage of all pupils, in the January school census of the year shown "
+            "(Department for Education, Schools, pupils and their characteristics).",
+        ),
+        (
+            "fsm_secondary",
+            "SecFSM",
+            "Secondary school pupils eligible for free school meals",
+            "Pupils in state-funded secondary schools who were eligible for free school meals, as "
+            "a percentage of all pupils, in the January school census of the year shown "
+            "(Department for Education, Schools, pupils and their characteristics).",
+        ),
+    )
+)
+CONTEXT_KEYS: frozenset[str] = frozenset(spec.key for spec in CONTEXT_MEASURES)
+#: Everything the loader stores: the indicators, then the measures of local context.
+LOADED: tuple[IndicatorSpec, ...] = (*INDICATORS, *CONTEXT_MEASURES)
 #: The loaded indicators no public page shows (``IndicatorSpec.public`` False): the
 #: restricted dashboards' missing-children comparators.
 RESTRICTED_ONLY: frozenset[str] = frozenset(spec.key for spec in INDICATORS if not spec.public)

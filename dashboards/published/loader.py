@@ -24,6 +24,8 @@ Choices that follow the DfE dashboard (``dfe-analytical-services/CSC_outcomes_an
 from __future__ import annotations
 
 import datetime
+import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,12 +37,19 @@ import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from python_calamine import CalamineError
 
-from dashboards.models import PublishedIndicator, PublishedValue, SuppressionCode
+from dashboards.models import (
+    LeadershipRating,
+    PublishedIndicator,
+    PublishedValue,
+    SuppressionCode,
+)
 from dashboards.published.catalogue import (
-    INDICATORS,
-    LAIT,
+    LOADED,
     NATIONAL_CODE,
+    OFSTED_GRADES,
+    OFSTED_INSPECTIONS,
     SUPPRESSION_CODES,
     Compute,
     IndicatorSpec,
@@ -52,9 +61,12 @@ from portal.models import LocalAuthority, Population, Region
 from portal.models.reference import GeographyLevel
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "published_data"
+logger = logging.getLogger(__name__)
 
 _STORE_PLACES = Decimal("0.000001")  # PublishedValue's six decimal places
-_TEN_THOUSAND = Decimal(10000)
+_HUNDRED = Decimal(100)
+# What a count is divided by the population and multiplied by.
+_PER_POPULATION = {Compute.RATE_PER_10K: Decimal(10000), Compute.PER_CHILD: Decimal(1)}
 _EES_LEVELS = {
     "National": GeographyLevel.NATIONAL.value,
     "Regional": GeographyLevel.REGIONAL.value,
@@ -80,6 +92,7 @@ class _Geography:
     la_valid_from: dict[str, datetime.date | None]
     la_valid_to: dict[str, datetime.date | None]
     la_sub_region: dict[str, str]
+    la_region: dict[str, str]
     region_ids: dict[str, int]
     region_by_name: dict[str, str]
     population: pd.DataFrame  # geography_code, year, population
@@ -88,7 +101,13 @@ class _Geography:
     def from_database(cls) -> _Geography:
         las = list(
             LocalAuthority.objects.values_list(
-                "id", "code", "ons_code", "valid_from", "valid_to", "sub_region__code"
+                "id",
+                "code",
+                "ons_code",
+                "valid_from",
+                "valid_to",
+                "sub_region__code",
+                "region__code",
             )
         )
         regions = list(Region.objects.values_list("id", "code", "name"))
@@ -109,9 +128,10 @@ class _Geography:
         return cls(
             la_ids={code: pk for pk, code, *_ in las},
             la_by_ons_code={ons: code for _, code, ons, *_ in las},
-            la_valid_from={code: start for _, code, _, start, _, _ in las},
-            la_valid_to={code: end for _, code, _, _, end, _ in las},
-            la_sub_region={code: sub for _, code, _, _, _, sub in las if sub},
+            la_valid_from={code: start for _, code, _, start, *_ in las},
+            la_valid_to={code: end for _, code, _, _, end, *_ in las},
+            la_sub_region={code: sub for _, code, *_, sub, _ in las if sub},
+            la_region={code: region for _, code, *_, region in las},
             region_ids={code: pk for pk, code, _ in regions},
             region_by_name={name.casefold(): code for _, code, name in regions},
             population=population,
@@ -303,6 +323,213 @@ def _read_lait(path: Path, measures: Sequence[str], geography: _Geography) -> pd
     return _period_columns(frame, "Years", path)
 
 
+def _read_sheet(path: Path, name: str) -> tuple[str, pd.DataFrame]:
+    """The first sheet whose name matches the regex ``name``, every cell as read (no header).
+
+    calamine gives numbers as numbers, dates as timestamps and empty cells as NaN.
+    """
+    try:
+        workbook = pd.ExcelFile(path, engine="calamine")
+        sheet = next((s for s in map(str, workbook.sheet_names) if re.fullmatch(name, s)), None)
+        if sheet is None:
+            raise PublishedDataError(
+                f"{path.name}: no sheet named like {name!r} (it has "
+                f"{', '.join(map(str, workbook.sheet_names))})."
+            )
+        return sheet, pd.read_excel(workbook, sheet_name=sheet, header=None)
+    except (CalamineError, OSError, ValueError) as error:
+        raise PublishedDataError(f"{path.name}: not a readable spreadsheet ({error}).") from None
+
+
+def _table(
+    path: Path, sheet: str, cells: pd.DataFrame, header_cell: str, columns: Iterable[str]
+) -> pd.DataFrame:
+    """The table under the first row holding the cell ``header_cell``, down to the first row
+    where that column is blank or repeats it; checks it has ``columns``. ``_where`` names each
+    row."""
+    found = cells == header_cell
+    rows = cells.index[found.any(axis=1)]
+    if rows.empty:
+        raise PublishedDataError(f"{path.name}, sheet {sheet}: no {header_cell!r} column.")
+    header = rows[0]
+    key = found.loc[header].idxmax()
+    body = cells.loc[header + 1 :]
+    ends = body.index[body[key].isna() | (body[key] == header_cell)]
+    body = body.loc[: ends[0] - 1] if not ends.empty else body
+    table = body.set_axis([str(name).strip() for name in cells.loc[header]], axis=1)
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise PublishedDataError(
+            f"{path.name}, sheet {sheet}: missing column(s) {', '.join(missing)}."
+        )
+    # Spreadsheet rows count from 1.
+    where = pd.Series([f"sheet {sheet}, row {index + 1}" for index in table.index], table.index)
+    return pd.concat([table, where.rename("_where")], axis=1)
+
+
+def _regional_sums(
+    las: pd.DataFrame, columns: Sequence[str], geography: _Geography
+) -> pd.DataFrame:
+    """Region and Inner/Outer London rows adding up their LAs' numbers, column by column.
+
+    As the DfE dashboard computes its spending and Ofsted regions: an LA without a number (a
+    code) adds nothing; a region with no number at all gets ``x``. Sums are exact (Decimal).
+    """
+    rows = []
+    for areas in (geography.la_region, geography.la_sub_region):
+        for code, group in las.groupby(las["geography_code"].map(areas)):
+            sums = {}
+            for column in columns:
+                known = pd.to_numeric(group[column], errors="coerce").notna()
+                numbers = [Decimal(text) for text in group.loc[known, column]]
+                sums[column] = (
+                    f"{sum(numbers, Decimal(0)):f}"
+                    if numbers
+                    else SuppressionCode.NOT_AVAILABLE.value
+                )
+            rows.append({"geography_code": code, **sums})
+    return pd.DataFrame(rows, columns=["geography_code", *columns]).assign(
+        level=GeographyLevel.REGIONAL.value, _where="computed from the local authorities' rows"
+    )
+
+
+# The revenue outturn classes of the authorities that provide children's services: unitary
+# authorities, metropolitan districts, London boroughs and shire counties.
+_OUTTURN_LA_CLASSES = frozenset({"UA", "MD", "LB", "SC"})
+_OUTTURN_ENGLAND_CLASS = "Eng"
+_THOUSAND = Decimal(1000)
+
+
+def _read_revenue_outturn(
+    path: Path, columns: Sequence[str], geography: _Geography
+) -> pd.DataFrame:
+    """An MHCLG revenue outturn "data by LA" sheet (RSX, RO3) as the long frame, in pounds.
+
+    The sheet (``RSX_LA_Data_202425``: the financial year 2024-25) has one row per authority
+    under a header row starting ``E-code``, then a table of class totals. Rows of the classes
+    with children's services are LAs, matched by ONS code; the ``Eng`` row is England; regions
+    add up their LAs (``_regional_sums``). The file reports £ thousand; ``[x]`` (no certified
+    return) becomes the code ``x``.
+    """
+    sheet, cells = _read_sheet(path, r"[A-Z0-9]+_LA_Data_\d{6}")
+    table = _table(path, sheet, cells, "E-code", ("ONS Code", "Local authority", "Class", *columns))
+    table = table.loc[table["Class"].isin(_OUTTURN_LA_CLASSES | {_OUTTURN_ENGLAND_CLASS})]
+    is_england = table["Class"] == _OUTTURN_ENGLAND_CLASS
+    if is_england.sum() != 1:
+        raise PublishedDataError(f"{path.name}, sheet {sheet}: expected one England row.")
+    code = table["ONS Code"].map(geography.la_by_ons_code)
+    _first_bad(
+        table,
+        ~is_england & code.isna(),
+        path,
+        lambda row: (
+            f"ONS code {row['ONS Code']!r} ({row['Local authority']}) is not a known local "
+            "authority."
+        ),
+    )
+    table = pd.DataFrame(
+        {
+            "level": np.where(
+                is_england, GeographyLevel.NATIONAL.value, GeographyLevel.LOCAL_AUTHORITY.value
+            ),
+            "geography_code": code.where(~is_england, NATIONAL_CODE),
+            **{column: [_outturn_pounds(cell) for cell in table[column]] for column in columns},
+            "_where": table["_where"],
+        }
+    )
+    las = table.loc[~is_england.to_numpy()]
+    frame = pd.concat([table, _regional_sums(las, columns, geography)], ignore_index=True)
+    return _period_columns(frame.assign(year=sheet[-6:]), "year", path)
+
+
+def _outturn_pounds(cell: Any) -> str:
+    """A revenue outturn cell (£ thousand) as pounds; a bracketed code as the code."""
+    if isinstance(cell, str):
+        code = re.fullmatch(r"\[(\w+)\]", cell.strip())
+        return code.group(1) if code else cell
+    if pd.isna(cell):
+        return ""
+    return f"{(Decimal(str(cell)) * _THOUSAND).normalize():f}"
+
+
+_OFSTED_CODE = "Local authority area code"
+_OFSTED_LEADERS = "The impact of leaders on social work practice with children and families"
+_OFSTED_COLUMNS = (_OFSTED_CODE, "Local authority name", "Inspection date", "Publication date")
+
+
+def _read_ofsted(path: Path, geography: _Geography) -> pd.DataFrame:
+    """Ofsted's LA inspection outcomes "as at 31 March" sheet as the long frame.
+
+    As the DfE dashboard reads it: LAs not yet inspected are left out; each inspected LA's
+    leadership judgement becomes a 1 in the column of its grade and 0 in the others
+    (``OFSTED_GRADES``), and regions and England count their LAs. The period is the year of
+    the sheet's "as at" date. LA rows also carry ``rating``, ``inspection_date`` and
+    ``publication_date`` for the LA pages.
+    """
+    sheet, cells = _read_sheet(path, r"Inspections_as_at_.*")
+    title = re.search(r"as at \d{1,2} \w+ (\d{4})", str(cells.iat[0, 0]))
+    if title is None:
+        raise PublishedDataError(
+            f"{path.name}, sheet {sheet}: the first cell does not say 'as at' which date."
+        )
+    table = _table(path, sheet, cells, _OFSTED_CODE, (*_OFSTED_COLUMNS, _OFSTED_LEADERS))
+    table = table.loc[table["Inspection date"].astype(str).str.strip() != "Not yet inspected"]
+    rating = table[_OFSTED_LEADERS].astype(str).str.strip()
+    _first_bad(
+        table,
+        ~rating.isin(OFSTED_GRADES),
+        path,
+        lambda row: (
+            f"leadership judgement {row[_OFSTED_LEADERS]!r} is not one of "
+            f"{', '.join(OFSTED_GRADES)}."
+        ),
+    )
+    dates = {
+        column: pd.to_datetime(table[column], errors="coerce", dayfirst=True)
+        for column in ("Inspection date", "Publication date")
+    }
+    _first_bad(
+        table,
+        dates["Inspection date"].isna(),
+        path,
+        lambda row: f"inspection date {row['Inspection date']!r} is not a date.",
+    )
+    code = table[_OFSTED_CODE].astype(str).str.strip().map(geography.la_by_ons_code)
+    _first_bad(
+        table,
+        code.isna(),
+        path,
+        lambda row: f"area code {row[_OFSTED_CODE]!r} is not a known local authority.",
+    )
+    las = pd.DataFrame(
+        {
+            "level": GeographyLevel.LOCAL_AUTHORITY.value,
+            "geography_code": code,
+            **{grade: np.where(rating == grade, "1", "0") for grade in OFSTED_GRADES},
+            "rating": rating,
+            "inspection_date": dates["Inspection date"].dt.date,
+            "publication_date": dates["Publication date"].dt.date,
+            "_where": table["_where"],
+        }
+    )
+    england = (
+        las[list(OFSTED_GRADES)]
+        .astype(int)
+        .sum()
+        .astype(str)
+        .to_frame()
+        .T.assign(
+            level=GeographyLevel.NATIONAL.value,
+            geography_code=NATIONAL_CODE,
+            _where="computed from the local authorities' rows",
+        )
+    )
+    frame = pd.concat(
+        [las, _regional_sums(las, OFSTED_GRADES, geography), england], ignore_index=True
+    )
+    return _period_columns(frame.assign(year=title.group(1)), "year", path)
+
+
 def _resolve_geography(
     frame: pd.DataFrame, path: Path, period_type: str, geography: _Geography
 ) -> tuple[pd.DataFrame, int]:
@@ -431,27 +658,32 @@ def _spec_values(
         values, codes = _years_months(rows, spec.value_column, path)
     else:
         values, codes = _parse_numbers(rows, spec.value_column, path)
-    if spec.compute == Compute.RATE_PER_10K:
+    if spec.compute in _PER_POPULATION:
         numerators = values
         people = rows.assign(year=rows["period_end_year"] - 1).merge(
             geography.population, on=["geography_code", "year"], how="left"
         )["population"]
         denominators = [None if pd.isna(n) else Decimal(int(n)) for n in people]
-        values = [
-            None
-            if count is None or pop is None
-            else (count * _TEN_THOUSAND / pop).quantize(_STORE_PLACES)
-            for count, pop in zip(numerators, denominators, strict=True)
-        ]
+        values = _ratios(numerators, denominators, _PER_POPULATION[spec.compute])
         # A published count without a population to divide by cannot become a rate.
-        has_rate = np.array(
-            [
-                count is None or pop is not None
-                for count, pop in zip(numerators, denominators, strict=True)
-            ],
-            dtype=bool,
+        codes = _unavailable_without_ratio(codes, numerators, values)
+    elif spec.compute in (Compute.SHARE, Compute.SHARE_OF_REST):
+        if spec.denominator_column is None:
+            raise PublishedDataError(f"{spec.key}: a share needs a denominator_column.")
+        parts = values
+        denominators, total_codes = _parse_numbers(rows, spec.denominator_column, path)
+        numerators = (
+            parts
+            if spec.compute == Compute.SHARE
+            else [
+                None if part is None or total is None else total - part
+                for part, total in zip(parts, denominators, strict=True)
+            ]
         )
-        codes = codes.where(has_rate, SuppressionCode.NOT_AVAILABLE.value)
+        values = _ratios(numerators, denominators, _HUNDRED)
+        # A withheld total withholds the share; so does a total of 0.
+        codes = codes.where(codes != "", total_codes)
+        codes = _unavailable_without_ratio(codes, numerators, values)
     elif spec.numerator_column:
         numerators = _parse_numbers(rows, spec.numerator_column, path)[0]
         if spec.denominator_filters is not None:
@@ -483,6 +715,29 @@ def _spec_values(
         }
     )
     return _drop_repeats(out, spec, path)
+
+
+def _ratios(
+    numerators: Sequence[Decimal | None], denominators: Sequence[Decimal | None], scale: Decimal
+) -> list[Decimal | None]:
+    """numerator / denominator x ``scale`` to the stored places; None without both (or for 0)."""
+    return [
+        None
+        if top is None or bottom is None or bottom == 0
+        else (top * scale / bottom).quantize(_STORE_PLACES)
+        for top, bottom in zip(numerators, denominators, strict=True)
+    ]
+
+
+def _unavailable_without_ratio(
+    codes: pd.Series, numerators: Sequence[Decimal | None], values: Sequence[Decimal | None]
+) -> pd.Series:
+    """``x`` (not available) where a published number could not become a ratio."""
+    lost = np.array(
+        [top is not None and value is None for top, value in zip(numerators, values, strict=True)],
+        dtype=bool,
+    )
+    return codes.where(~lost, SuppressionCode.NOT_AVAILABLE.value)
 
 
 def _drop_repeats(out: pd.DataFrame, spec: IndicatorSpec, path: Path) -> pd.DataFrame:
@@ -640,49 +895,146 @@ def _insert(rows: Sequence[tuple[Any, ...]]) -> None:
         )
 
 
-def load_published_data(directory: Path = DATA_DIR) -> dict[str, int]:
+def _read_source(source: Source, path: Path, geography: _Geography) -> pd.DataFrame:
+    """The source file as the long frame every reader gives (one row per place and period)."""
+    specs = [spec for spec in LOADED if spec.source == source]
+    if source.format == SourceFormat.EES:
+        return _read_ees(path)
+    if source.format == SourceFormat.FINGERTIPS:
+        return _read_fingertips(path, geography)
+    if source.format == SourceFormat.LAIT:
+        measures = sorted({spec.filters["Short Desc"] for spec in specs})
+        return _read_lait(path, measures, geography)
+    if source.format == SourceFormat.REVENUE_OUTTURN:
+        columns = [
+            column
+            for spec in specs
+            for column in (spec.value_column, spec.denominator_column)
+            if column is not None
+        ]
+        return _read_revenue_outturn(path, list(dict.fromkeys(columns)), geography)
+    return _read_ofsted(path, geography)
+
+
+def _later_year_warning(
+    spec: IndicatorSpec, path: Path, file_latest: tuple[int, str], out: pd.DataFrame
+) -> str | None:
+    """A warning when the file holds a later year than the indicator's stored series shows.
+
+    Its rows for that year were all filtered away: the filters no longer match a new
+    release's labels, or the year's rows are only for LAs that did not exist then.
+    """
+    year, label = file_latest
+    stored = int(out["period_end_year"].max())
+    if stored >= year:
+        return None
+    latest = out.loc[out["period_end_year"] == stored, "period"].iloc[0]
+    wanted = ", ".join(f"{name} = {value!r}" for name, value in spec.filters.items())
+    return (
+        f"{path.name} holds figures for {label}, but {spec.key} stops at {latest}: its {label} "
+        f"rows were all filtered away{f' (filters: {wanted})' if wanted else ''}. Check the "
+        "indicator's declaration in dashboards/published/catalogue.py against the file."
+    )
+
+
+@dataclass(frozen=True)
+class _Rating:
+    """An LA's latest Ofsted leadership judgement, as stored in ``LeadershipRating``."""
+
+    rating: str
+    inspection_date: datetime.date
+    publication_date: datetime.date | None
+    period: str
+
+
+def _ratings(frame: pd.DataFrame) -> dict[int, _Rating]:
+    """The LA rows of the Ofsted frame: LA id -> its leadership judgement."""
+    las = frame.loc[frame["level"] == GeographyLevel.LOCAL_AUTHORITY]
+    return {
+        int(la_id): _Rating(rating, inspected, None if pd.isna(published) else published, period)
+        for la_id, rating, inspected, published, period in zip(
+            las["la_id"],
+            las["rating"],
+            las["inspection_date"],
+            las["publication_date"],
+            las["period"],
+            strict=True,
+        )
+    }
+
+
+def _store_ratings(wanted: Mapping[int, _Rating]) -> int:
+    """Make ``LeadershipRating`` hold exactly ``wanted``; returns how many rows changed."""
+    fields = ("rating", "inspection_date", "publication_date", "period")
+    existing = {rating.la_id: rating for rating in LeadershipRating.objects.all()}
+    stale = [
+        pk for la_id, pk in ((r.la_id, r.pk) for r in existing.values()) if la_id not in wanted
+    ]
+    LeadershipRating.objects.filter(pk__in=stale).delete()
+    changed = len(stale)
+    for la_id, rating in wanted.items():
+        values = {name: getattr(rating, name) for name in fields}
+        current = existing.get(la_id)
+        if current is None:
+            LeadershipRating.objects.create(la_id=la_id, **values)
+        elif any(getattr(current, name) != value for name, value in values.items()):
+            LeadershipRating.objects.filter(pk=current.pk).update(**values)
+        else:
+            continue
+        changed += 1
+    return changed
+
+
+def load_published_data(
+    directory: Path = DATA_DIR, warn: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Read every source file in ``directory`` and make the published-data tables match them.
 
     Safe to run again: only rows that differ are written, in one transaction. Returns the
     number of stored values per indicator key, plus ``created``, ``updated``, ``deleted`` (value
-    rows), ``indicators_changed`` and ``outside_lifetime`` (LA rows skipped because the
-    authority did not exist in that period). Raises ``PublishedDataError`` naming the file and
-    line of anything it cannot read.
+    rows), ``indicators_changed``, ``ratings_changed`` (Ofsted leadership ratings) and
+    ``outside_lifetime`` (LA rows skipped because the authority did not exist in that period).
+    Raises ``PublishedDataError`` naming the file and line of anything it cannot read.
+
+    When a file holds a later year than an indicator's stored series shows (``2025`` rows in
+    the file, the series stopping at ``2024``), says so: logged as a warning and passed to
+    ``warn`` (the command prints it).
     """
     geography = _Geography.from_database()
-    frames: dict[Source, tuple[Path, pd.DataFrame]] = {}
+    frames: dict[Source, tuple[Path, pd.DataFrame, tuple[int, str]]] = {}
     outside = 0
-    lait_measures = sorted(
-        {spec.filters["Short Desc"] for spec in INDICATORS if spec.source == LAIT}
-    )
-    for source in dict.fromkeys(spec.source for spec in INDICATORS):
+    for source in dict.fromkeys(spec.source for spec in LOADED):
         path = _find_file(directory, source)
-        if source.format == SourceFormat.EES:
-            frame = _read_ees(path)
-        elif source.format == SourceFormat.FINGERTIPS:
-            frame = _read_fingertips(path, geography)
-        else:
-            frame = _read_lait(path, lait_measures, geography)
+        frame = _read_source(source, path, geography)
+        year = int(frame["period_end_year"].max())
+        file_latest = (year, str(frame.loc[frame["period_end_year"] == year, "period"].iloc[0]))
         frame, skipped = _resolve_geography(frame, path, source.period_type, geography)
-        frames[source] = (path, frame)
+        frames[source] = (path, frame, file_latest)
         outside += skipped
 
     records: dict[str, dict[tuple[str, str], tuple[object, ...]]] = {}
     periods: dict[str, list[str]] = {}
     files: dict[str, str] = {}
-    for spec in INDICATORS:
-        path, frame = frames[spec.source]
+    for spec in LOADED:
+        path, frame, file_latest = frames[spec.source]
         out = _spec_values(spec, frame, path, geography)
         records[spec.key] = _as_records(out)
         labels = out[["period_end_year", "period"]].drop_duplicates().sort_values("period_end_year")
         periods[spec.key] = labels["period"].tolist()
         files[spec.key] = path.name
+        message = _later_year_warning(spec, path, file_latest, out)
+        if message:
+            logger.warning(message)
+            if warn is not None:
+                warn(message)
+    ratings = _ratings(frames[OFSTED_INSPECTIONS][1])
 
     with transaction.atomic():
-        ids, indicators_changed = _store_indicators(INDICATORS, files, periods)
+        ids, indicators_changed = _store_indicators(LOADED, files, periods)
         created, updated, deleted, changed = _store_values(
             {ids[key]: rows for key, rows in records.items()}
         )
+        ratings_changed = _store_ratings(ratings)
         # "Last updated" for the service's copy: when a load last changed the figures (and, for
         # indicators loaded before this was recorded, the first load that records it).
         PublishedIndicator.objects.filter(Q(pk__in=changed) | Q(figures_updated_at=None)).update(
@@ -694,5 +1046,6 @@ def load_published_data(directory: Path = DATA_DIR) -> dict[str, int]:
         "updated": updated,
         "deleted": deleted,
         "indicators_changed": indicators_changed,
+        "ratings_changed": ratings_changed,
         "outside_lifetime": outside,
     }

@@ -1,9 +1,14 @@
 """The query API the public dashboard's pages call, over the loaded published figures.
 
 ``indicator_groups``, ``sources``, ``get_indicator``, ``periods``, ``local_authorities``,
-``time_series``, ``regional_comparison``, ``all_las`` and ``la_summary`` each return plain
-frozen dataclasses (a ``Value`` carries its number, its suppression code and how it is shown)
-and take one to four indexed queries.
+``time_series``, ``regional_comparison``, ``all_las``, ``la_summary``, ``leadership_rating``,
+``local_context`` and ``against_child_poverty`` each return plain frozen dataclasses (a
+``Value`` carries its number, its suppression code and how it is shown) and take one to four
+indexed queries.
+
+The measures of local context (``catalogue.CONTEXT_KEYS``: child poverty, free school meals)
+are loaded like indicators but listed as none (``_listed``): ``local_context`` and
+``against_child_poverty`` show them beside the indicators, never as one to rank by.
 
 Public by default: every function here reads only the public indicators (``_indicators``, the
 one filter), so the catalogue's restricted-only measures (``catalogue.RESTRICTED_ONLY``: the
@@ -27,16 +32,25 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.db.models import Count, FilteredRelation, Max, Min, Q, QuerySet
+from django.db.models import Case, Count, FilteredRelation, Max, Min, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 
-from dashboards.models import NeighbourAggregation, PeriodType, PublishedIndicator, PublishedValue
+from dashboards.models import (
+    LeadershipRating,
+    NeighbourAggregation,
+    PeriodType,
+    PublishedIndicator,
+    PublishedValue,
+)
 from dashboards.presentation.formatting import format_value
 from dashboards.published.catalogue import (
+    CHILD_POVERTY,
+    CONTEXT_KEYS,
     NATIONAL_CODE,
     RESTRICTED_ONLY,
     SUPPRESSION_EXPLANATIONS,
@@ -52,6 +66,18 @@ MISSING_DISPLAY = "no data"
 
 class NotFound(LookupError):
     """The query API was asked for an indicator or local authority the store does not hold."""
+
+
+class Order(StrEnum):
+    """The order of the all-LA chart and table.
+
+    ``place``, the default, does not rank: alphabetical within region (regions in their usual
+    order), or for an LA and its neighbours the LA then its neighbours, most similar first.
+    ``value`` (lowest to highest) is there for those who ask for it.
+    """
+
+    PLACE = "place"
+    VALUE = "value"
 
 
 class Trend(StrEnum):
@@ -224,7 +250,7 @@ class Point:
     """One geography's figure for one period, for bar charts and their tables.
 
     ``region_name`` is set for LAs (Inner/Outer London for London boroughs). ``selected`` marks
-    the chosen LA; ``neighbour_rank`` (1 = closest) marks its statistical neighbours.
+    the chosen LA; ``neighbour_rank`` (1 = the most similar) marks its statistical neighbours.
     """
 
     geography: Geography
@@ -250,6 +276,25 @@ class SummaryRow:
     region: Value
     england: Value
     neighbours: Value
+
+
+@dataclass(frozen=True)
+class LocalContext:
+    """The measures of local context for an LA (``rows``), and the region they compare with."""
+
+    region: Geography
+    rows: tuple[SummaryRow, ...]
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """Every current LA's figure for a period beside its child poverty figure, for the scatter
+    chart: ``pairs`` are (the LA's point, its child poverty figure for ``context_period``, the
+    child poverty year nearest the period), in the all-LA chart's default order."""
+
+    context: IndicatorMeta
+    context_period: str
+    pairs: tuple[tuple[Point, Value], ...]
 
 
 @dataclass(frozen=True)
@@ -320,6 +365,12 @@ def _indicators(include_restricted: bool = False) -> QuerySet[PublishedIndicator
     return indicators if include_restricted else indicators.exclude(key__in=RESTRICTED_ONLY)
 
 
+def _listed() -> QuerySet[PublishedIndicator]:
+    """The public indicators pages list, summarise and link to: not the measures of local
+    context (``catalogue.CONTEXT_KEYS``), which pages show beside the indicators instead."""
+    return _indicators().exclude(key__in=CONTEXT_KEYS)
+
+
 def _require(key: str, include_restricted: bool = False) -> tuple[int, IndicatorMeta]:
     """The indicator's id and metadata; ``NotFound`` when it is not loaded (or is
     restricted-only and ``include_restricted`` is not set)."""
@@ -385,7 +436,7 @@ def indicator_groups() -> list[Group]:
     """
     grouped: dict[str, dict[str, list[IndicatorSummary]]] = defaultdict(lambda: defaultdict(list))
     for key, title, unit, decimals, group, heading in (
-        _indicators()
+        _listed()
         .order_by("sort_order")
         .values_list("key", "title", "unit", "decimals", "group", "heading")
     ):
@@ -421,14 +472,14 @@ def sources() -> list[SourceFile]:
 
 def get_indicator(key: str) -> IndicatorMeta | None:
     """The public indicator's metadata, or None when no such indicator is loaded. One query."""
-    indicator = _indicators().filter(key=key).first()
+    indicator = _listed().filter(key=key).first()
     return None if indicator is None else _meta(indicator)
 
 
 def periods(key: str) -> list[str]:
     """The public indicator's period labels, oldest first (``[]`` for an unknown key). One
     query."""
-    found = _indicators().filter(key=key).values_list("periods", flat=True).first()
+    found = _listed().filter(key=key).values_list("periods", flat=True).first()
     return list(found or [])
 
 
@@ -528,26 +579,36 @@ def regional_comparison(key: str, period: str | None = None) -> list[Point]:
     return england + [point for _, point in sorted(regions, key=lambda item: item[0])]
 
 
-def _sort_points(points: list[Point]) -> list[Point]:
+def _by_value(point: Point) -> tuple[int, Decimal, str]:
     """Numbers ascending, then suppressed, then missing; ties by name."""
+    status = {"number": 0, "suppressed": 1, "missing": 2}[point.value.status]
+    return status, point.value.value or Decimal(0), point.geography.name
 
-    def order(point: Point) -> tuple[int, Decimal, str]:
-        rank = {"number": 0, "suppressed": 1, "missing": 2}[point.value.status]
-        return rank, point.value.value or Decimal(0), point.geography.name
 
-    return sorted(points, key=order)
+def _by_place(place: str, point: Point) -> tuple[int, str, str]:
+    """By region (``place``: its code, then the Inner/Outer London code, the order
+    ``regional_comparison`` uses), then name; in the neighbours view (no ``place``) the chosen
+    LA, then its neighbours, most similar first."""
+    return point.neighbour_rank or 0, place, point.geography.name
 
 
 def all_las(
-    key: str, period: str | None = None, la_code: str | None = None, neighbours_only: bool = False
+    key: str,
+    period: str | None = None,
+    la_code: str | None = None,
+    neighbours_only: bool = False,
+    order: Order = Order.PLACE,
 ) -> list[Point]:
     """Every current LA's figure for ``period`` (default: the latest), for the all-LA chart.
 
-    Sorted by value ascending with suppressed and then missing figures at the end; the LA
-    ``la_code`` is flagged ``selected``. With ``neighbours_only`` only that LA and its ten
-    statistical neighbours are returned (each with ``neighbour_rank``). Empty for an
-    England-only indicator. Raises ``NotFound`` for an unknown indicator (or an unknown
-    ``la_code`` with ``neighbours_only``). Two queries, three with ``neighbours_only``.
+    In ``order``: by default alphabetical within region, regions in the order of
+    ``regional_comparison`` (with ``neighbours_only``, the LA and then its neighbours, most
+    similar first); with ``Order.VALUE`` by value ascending with suppressed and then missing
+    figures at the end. The LA ``la_code`` is flagged ``selected``. With ``neighbours_only``
+    only that LA and its ten statistical neighbours are returned (each with
+    ``neighbour_rank``). Empty for an England-only indicator. Raises ``NotFound`` for an
+    unknown indicator (or an unknown ``la_code`` with ``neighbours_only``). Two queries, three
+    with ``neighbours_only``.
     """
     indicator_id, meta = _require(key)
     if meta.national_only:
@@ -575,24 +636,57 @@ def all_las(
             "name",
             "sub_region__name",
             "region__name",
+            "sub_region__code",
+            "region__code",
             "figure__value",
             "figure__suppression",
             "figure__joint_with",
         )
     )
     names = _with_partners({code: name for code, name, *_ in rows}, (row[-1] for row in rows))
-    points = [
-        Point(
-            geography=Geography(code, name, GeographyLevel.LOCAL_AUTHORITY.value),
-            period=str(period),
-            value=_value(number, suppression or "", meta, _joint_note(joint_with or "", names)),
-            region_name=sub_region or region,
-            selected=code == la_code,
-            neighbour_rank=ranks.get(code),
+    places = [
+        (
+            ("" if neighbours_only else region_code + (sub_code or "")),
+            Point(
+                geography=Geography(code, name, GeographyLevel.LOCAL_AUTHORITY.value),
+                period=str(period),
+                value=_value(number, suppression or "", meta, _joint_note(joint_with or "", names)),
+                region_name=sub_region or region,
+                selected=code == la_code,
+                neighbour_rank=ranks.get(code),
+            ),
         )
-        for code, name, sub_region, region, number, suppression, joint_with in rows
-    ]
-    return _sort_points(points)
+        for code, name, sub_region, region, sub_code, region_code, number, suppression, joint_with
+        in rows
+    ]  # fmt: skip
+    if order == Order.VALUE:
+        return sorted((point for _, point in places), key=_by_value)
+    return [point for place, point in sorted(places, key=lambda item: _by_place(*item))]
+
+
+def nearest_period(meta: IndicatorMeta, end_year: int) -> str | None:
+    """The indicator's period whose end year is nearest ``end_year`` (the earlier on a tie)."""
+    return min(
+        reversed(meta.periods),
+        key=lambda period: (abs(_end_year(period) - end_year), _end_year(period)),
+        default=None,
+    )
+
+
+def against_child_poverty(key: str, period: str, la_code: str | None = None) -> Scatter | None:
+    """Every current LA's figure for ``period`` beside its child poverty figure, for the year of
+    child poverty nearest ``period``; None for an England-only indicator or without child
+    poverty figures. Raises ``NotFound`` for an unknown indicator. Four queries."""
+    points = all_las(key, period, la_code)
+    _, context = _require(CHILD_POVERTY)
+    context_period = nearest_period(context, _end_year(period))
+    if not points or context_period is None:
+        return None
+    poverty = {
+        point.geography.code: point.value for point in all_las(CHILD_POVERTY, context_period)
+    }
+    pairs = tuple((point, poverty.get(point.geography.code, NO_DATA)) for point in points)
+    return Scatter(context, context_period, pairs)
 
 
 def la_summary(la_code: str) -> list[SummaryRow]:
@@ -605,8 +699,35 @@ def la_summary(la_code: str) -> list[SummaryRow]:
     for the latest period, computed as in ``time_series``. England-only indicators are included
     (the LA columns are then missing). Raises ``NotFound`` for an unknown LA. Three queries.
     """
-    metas = {indicator.pk: _meta(indicator) for indicator in _indicators().order_by("sort_order")}
+    metas = {indicator.pk: _meta(indicator) for indicator in _listed().order_by("sort_order")}
+    return _latest_rows(metas, _la_context(la_code))
+
+
+def local_context(la_code: str) -> LocalContext:
+    """The measures of local context (``catalogue.CONTEXT_MEASURES``: child poverty, free
+    school meals) for the LA, as ``la_summary`` rows.
+
+    The region is one of the nine, London for a London borough: the source publishes no Inner
+    or Outer London figure. Raises ``NotFound`` for an unknown LA. Four queries.
+    """
+    metas = {
+        indicator.pk: _meta(indicator)
+        for indicator in _indicators().filter(key__in=CONTEXT_KEYS).order_by("sort_order")
+    }
     context = _la_context(la_code)
+    region = (
+        LocalAuthority.objects.filter(code=la_code)
+        .values_list("region__code", "region__name")
+        .first()
+    )
+    if region is not None:
+        context = replace(context, region=Geography(*region, level=GeographyLevel.REGIONAL.value))
+    return LocalContext(context.region, tuple(_latest_rows(metas, context)))
+
+
+def _latest_rows(metas: Mapping[int, IndicatorMeta], context: _LaContext) -> list[SummaryRow]:
+    """``la_summary``'s rows for the indicators ``metas`` (id -> metadata), in that order."""
+    la_code = context.la.code
     region_code = context.region.code
     neighbours = {neighbour.code: neighbour.name for neighbour in context.neighbours}
     codes = {la_code, NATIONAL_CODE, region_code, *neighbours}
@@ -668,3 +789,113 @@ def _trend(now: Value, before: Value, decimals: int) -> Trend:
     if latest == previous:
         return Trend.SAME
     return Trend.UP if latest > previous else Trend.DOWN
+
+
+@dataclass(frozen=True)
+class Rating:
+    """An LA's latest Ofsted judgement of the impact of leaders, in Ofsted's words.
+
+    ``period`` is the leadership indicators' period ("2025": inspections as at 31 March 2025).
+    """
+
+    rating: str
+    inspection_date: datetime.date
+    publication_date: datetime.date | None
+    period: str
+
+
+def leadership_rating(la_code: str) -> Rating | None:
+    """The LA's latest Ofsted leadership judgement, or None when it has none loaded. One
+    query."""
+    found = (
+        LeadershipRating.objects.filter(la__code=la_code)
+        .values_list("rating", "inspection_date", "publication_date", "period")
+        .first()
+    )
+    return None if found is None else Rating(*found)
+
+
+@dataclass(frozen=True)
+class StoredFigure:
+    """One stored figure with its place, as the public downloads list them.
+
+    ``region_code``/``region_name`` are the region a regional figure is for, or the region an
+    LA's rows carry in the EES files (Inner or Outer London for a London borough); empty for
+    England. ``la_code`` is the three-digit DfE code, ``la_ons_code`` the GSS code.
+    """
+
+    indicator: IndicatorMeta
+    period: str
+    geography_level: str
+    region_code: str
+    region_name: str
+    la_code: str
+    la_ons_code: str
+    la_name: str
+    value: Decimal | None
+    suppression: str
+
+
+def stored_figures(key: str | None = None) -> Iterator[StoredFigure]:
+    """Every stored figure of the public indicator ``key`` (default: of every public
+    indicator): each geography and period the store holds, by indicator in page order, then
+    period, then England, regions and LAs. Raises ``NotFound`` for an unknown ``key``.
+
+    Lazy (a database iterator), so the whole dashboard's figures are never all in memory as
+    objects. Two queries.
+    """
+    indicators = _listed().order_by("sort_order")
+    if key is not None:
+        indicators = indicators.filter(key=key)
+    metas = {indicator.pk: _meta(indicator) for indicator in indicators}
+    if key is not None and not metas:
+        raise NotFound(f"No published indicator {key!r}.")
+    level_order = Case(
+        When(geography_level=GeographyLevel.NATIONAL, then=0),
+        When(geography_level=GeographyLevel.REGIONAL, then=1),
+        default=2,
+    )
+    rows = (
+        PublishedValue.objects.filter(indicator_id__in=metas)
+        .order_by("indicator__sort_order", "period_end_year", level_order, "geography_code")
+        .values_list(
+            "indicator_id",
+            "period",
+            "geography_level",
+            "geography_code",
+            "region__name",
+            Coalesce("la__sub_region__code", "la__region__code"),
+            Coalesce("la__sub_region__name", "la__region__name"),
+            "la__ons_code",
+            "la__name",
+            "value",
+            "suppression",
+        )
+    )
+    for (
+        pk,
+        period,
+        level,
+        geography,
+        region,
+        la_region_code,
+        la_region,
+        ons,
+        name,
+        number,
+        code,
+    ) in rows.iterator(chunk_size=5000):
+        is_la = level == GeographyLevel.LOCAL_AUTHORITY
+        national = level == GeographyLevel.NATIONAL
+        yield StoredFigure(
+            indicator=metas[pk],
+            period=period,
+            geography_level=level,
+            region_code="" if national else (la_region_code if is_la else geography) or "",
+            region_name="" if national else (la_region if is_la else region) or "",
+            la_code=geography if is_la else "",
+            la_ons_code=(ons or "") if is_la else "",
+            la_name=(name or "") if is_la else "",
+            value=None if number is None else _plain(number),
+            suppression=code,
+        )

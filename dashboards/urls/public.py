@@ -13,9 +13,11 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    # Before "<slug:key>/" so "la" is never read as an indicator key.
+    # Before "<slug:key>/" so "la" and "data" are never read as indicator keys.
     path("la/<str:la_code>/", views.la_summary, name="la_summary"),
     path("la/<str:la_code>.csv", views.la_summary_csv, name="la_summary_csv"),
+    path("data/all.zip", views.dashboard_data, name="dashboard_data"),
+    path("data/<slug:key>.csv", views.indicator_data, name="indicator_data"),
     path("<slug:key>/", views.indicator, name="indicator"),
     path("<slug:key>.csv", views.indicator_csv, name="indicator_csv"),
 ]

@@ -4,9 +4,12 @@ Three pages and their CSV downloads:
 
 * ``index``: the indicators by National Framework outcome and enabler, and an LA chooser;
 * ``indicator``: one indicator over time (LA, region, England, statistical neighbours), by
-  region and across all LAs (or the LA and its ten neighbours), each chart with a GOV.UK table
-  of the same figures, a text summary and a CSV download;
-* ``la_summary``: every indicator's latest figure for one LA with its trend and comparators.
+  region, across all LAs (or the LA and its ten neighbours; by region and name unless the
+  reader asks for the order by figure) and against child poverty (a scatter), each chart with
+  a GOV.UK table of the same figures, a text summary and a CSV download; with an LA, its
+  local context (child poverty, free school meals);
+* ``la_summary``: every indicator's latest figure for one LA with its trend and comparators,
+  and its local context.
 
 Every page says where its figures come from and when: the publication and file, the date its
 publisher released it and when this service last updated its copy (the index and summary list
@@ -30,6 +33,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -44,7 +48,7 @@ from django.views.decorators.http import require_safe
 
 from dashboards.cache import BROWSER_MAX_AGE, Fragment, cached, request_key
 from dashboards.models import Unit
-from dashboards.presentation.charts import ChartSection, bar_spec, line_spec
+from dashboards.presentation.charts import ChartSection, bar_spec, line_spec, scatter_spec
 from dashboards.presentation.formatting import UNIT_LABELS, csv_number, format_value
 from dashboards.presentation.summaries import over_time_summary, say, spread
 from dashboards.presentation.tables import (
@@ -58,10 +62,17 @@ from dashboards.presentation.tables import (
     csv_text,
     value_cell,
 )
-from dashboards.published import queries
-from dashboards.published.catalogue import NATIONAL_CODE
+from dashboards.published import downloads, queries
+from dashboards.published.catalogue import (
+    CONTEXT_SOURCE,
+    ENABLER_LEADERS,
+    ENABLER_MULTI_AGENCY,
+    GROUP_NOTES,
+    NATIONAL_CODE,
+    OFSTED_LEADERSHIP_KEYS,
+)
 from portal.reference import comparison_group
-from portal.spreadsheets import csv_text_download
+from portal.spreadsheets import attachment, csv_text_download
 
 VIEW_ALL = "all"
 VIEW_NEIGHBOURS = "neighbours"
@@ -72,6 +83,7 @@ _PARAMETER_SHAPES = {
     "la": re.compile(r"[0-9]{3}"),
     "period": re.compile(r"[0-9]{4}"),
     "view": re.compile(f"{VIEW_ALL}|{VIEW_NEIGHBOURS}"),
+    "order": re.compile(queries.Order.VALUE),
     "table": re.compile(r"[a-z]{1,10}"),
 }
 
@@ -93,6 +105,13 @@ def _breadcrumbs(*trail: tuple[str, str]) -> str:
 def _csv_response(download: tuple[str, str]) -> HttpResponse:
     """A (file name, CSV text) download, cacheable like the pages."""
     response = csv_text_download(*download)
+    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    return response
+
+
+def _zip_response(filename: str, body: bytes) -> HttpResponse:
+    """A zip download, cacheable like the pages."""
+    response = attachment(HttpResponse(body, content_type="application/zip"), filename)
     patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
     return response
 
@@ -177,8 +196,21 @@ class ChooseLocalAuthorityForm(forms.Form):
     )
 
 
+def _index_groups() -> list[tuple[queries.Group, str]]:
+    """The outcomes and enablers with what the page says beyond their indicators.
+
+    In the DfE dashboard's order: the multi-agency enabler, which has no indicators yet, comes
+    first among the enablers, with its note that they are in development.
+    """
+    groups = _groups()
+    first_enabler = next((i for i, group in enumerate(groups) if not group.is_outcome), len(groups))
+    multi_agency = queries.Group(ENABLER_MULTI_AGENCY, is_outcome=False, headings=())
+    ordered = [*groups[:first_enabler], multi_agency, *groups[first_enabler:]]
+    return [(group, GROUP_NOTES.get(group.title, "")) for group in ordered]
+
+
 def _index_fragment(form: ChooseLocalAuthorityForm) -> Fragment:
-    context = {"groups": _groups(), "form": form, "sources": _sources()}
+    context = {"groups": _index_groups(), "form": form, "sources": _sources()}
     html = render_to_string("dashboards/index.html", context)
     return Fragment(title="Published figures", html=html)
 
@@ -193,8 +225,12 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("dashboards:la_summary", la_code=form.cleaned_data["la"])
         # Not cached: it shows this visitor's mistake.
         return _page(request, _index_fragment(form), form=form)
-    fragment = cached("index", [], lambda: _index_fragment(ChooseLocalAuthorityForm()))
-    return _page(request, fragment)
+    return _page(request, index_fragment())
+
+
+def index_fragment() -> Fragment:
+    """The home page as every visitor without a chooser mistake sees it (cached)."""
+    return cached("index", [], lambda: _index_fragment(ChooseLocalAuthorityForm()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +255,7 @@ class IndicatorQuery(forms.Form):
     view = forms.ChoiceField(
         label="Compare with", required=False, widget=forms.RadioSelect, choices=[]
     )
+    order = forms.ChoiceField(label="Order", required=False, widget=forms.RadioSelect, choices=[])
 
     def __init__(
         self, meta: queries.IndicatorMeta, data: dict[str, str], la_name: str = ""
@@ -232,27 +269,52 @@ class IndicatorQuery(forms.Form):
             (VIEW_ALL, "All local authorities"),
             (VIEW_NEIGHBOURS, neighbours),
         ]
+        # The default order ranks nobody; ordering by value is there for those who ask.
+        by_place = (
+            "The local authority, then its neighbours, most similar first"
+            if data.get("view") == VIEW_NEIGHBOURS
+            else "By region, then name"
+        )
+        cast(forms.ChoiceField, self.fields["order"]).choices = [
+            ("", by_place),
+            (queries.Order.VALUE.value, "By figure, lowest to highest"),
+        ]
 
-    def resolve(self) -> tuple[str, str, str]:
-        """(LA code or "", period label, view), after ``is_valid``: defaults filled in."""
+    def resolve(self) -> tuple[str, str, str, queries.Order]:
+        """(LA code or "", period label, view, order), after ``is_valid``: defaults filled in."""
         la = self.cleaned_data["la"]
         period = self.periods.get(
             self.cleaned_data["period"], next(iter(self.periods.values()), "")
         )
         view = self.cleaned_data["view"] if la else VIEW_ALL
-        return la, period, view or VIEW_ALL
+        return la, period, view or VIEW_ALL, queries.Order(self.cleaned_data["order"] or "place")
 
 
-def _query(request: HttpRequest, meta: queries.IndicatorMeta) -> tuple[str, str, str]:
-    form = IndicatorQuery(meta, request.GET.dict())
+def _query(
+    params: dict[str, str], meta: queries.IndicatorMeta
+) -> tuple[str, str, str, queries.Order]:
+    form = IndicatorQuery(meta, params)
     if not form.is_valid():
-        raise Http404("No such local authority, year or view.")
+        raise Http404("No such local authority, year, view or order.")
     return form.resolve()
 
 
-def _indicator_url(key: str, la: str = "", period: str = "", view: str = "", csv: str = "") -> str:
+def _indicator_url(
+    key: str,
+    la: str = "",
+    period: str = "",
+    view: str = "",
+    csv: str = "",
+    order: str = queries.Order.PLACE,
+) -> str:
     name = "dashboards:indicator_csv" if csv else "dashboards:indicator"
-    query = {"la": la, "period": _end_year(period) if period else "", "view": view, "table": csv}
+    query = {
+        "la": la,
+        "period": _end_year(period) if period else "",
+        "view": view,
+        "order": "" if order == queries.Order.PLACE else order,
+        "table": csv,
+    }
     query = {field: value for field, value in query.items() if value and value != VIEW_ALL}
     url = reverse(name, kwargs={"key": key})
     return f"{url}?{urlencode(query)}" if query else url
@@ -373,47 +435,57 @@ def _regions_section(
 
 
 def _las_section(
-    meta: queries.IndicatorMeta, period: str, la: LaProfile, view: str
+    meta: queries.IndicatorMeta, period: str, la: LaProfile, view: str, order: queries.Order
 ) -> ChartSection:
-    """Every LA (or the LA and its ten neighbours) for one year, the LA marked."""
+    """Every LA (or the LA and its ten neighbours) for one year, the LA marked.
+
+    Not a league table: by default the LAs are in region and name order, in a row group per
+    region (the neighbours view: the LA, then its neighbours, most similar first); ordered by
+    value only when the reader asks (``order``).
+    """
     neighbours_only = view == VIEW_NEIGHBOURS
-    points = queries.all_las(meta.key, period, la.code, neighbours_only)
+    points = queries.all_las(meta.key, period, la.code, neighbours_only, order)
     unit = UNIT_LABELS[Unit(meta.unit)]
     selected = next((i for i, point in enumerate(points) if point.selected), None)
     columns = [Column("Region", ("Region",), numeric=False)]
     columns.append(Column(meta.period_type_label + " " + period, (period,)))
     if neighbours_only:
-        columns.append(Column("Neighbour rank (1 is closest)", ("Neighbour rank",)))
+        columns.append(Column("Closeness (1 is the most similar)", ("Closeness",)))
 
     def cells(point: queries.Point) -> tuple[Cell, ...]:
         found: tuple[Cell, ...] = (Cell(point.region_name, (point.region_name,), numeric=False),)
         found += (value_cell(point.value, meta.decimals),)
         if neighbours_only:
-            rank = str(point.neighbour_rank or "")
-            found += (Cell(rank or "Selected", (rank,)),)
+            closeness = str(point.neighbour_rank or "")
+            found += (Cell(closeness or "Selected", (closeness,)),)
         return found
+
+    def as_row(point: queries.Point) -> Row:
+        return Row(
+            point.geography.name,
+            cells(point),
+            (point.geography.name, point.geography.code),
+            tag="Selected" if point.selected else "",
+        )
 
     scope = (
         f"{la.name} and its statistical neighbours" if neighbours_only else "All local authorities"
     )
+    if order == queries.Order.VALUE:
+        ordered = "lowest to highest"
+    else:
+        ordered = "most similar neighbour first" if neighbours_only else "by region and name"
+    by_region: dict[str, list[Row]] = {}
+    for point in points:
+        by_region.setdefault(point.region_name, []).append(as_row(point))
+    grouped = order == queries.Order.PLACE and not neighbours_only
     table = Table(
-        caption=f"{meta.title}: {scope}, {period} ({unit}), lowest to highest",
+        caption=f"{meta.title}: {scope}, {period} ({unit}), {ordered}",
         header=Column("Local authority", ("Local authority", "LA code"), numeric=False),
         columns=tuple(columns),
-        groups=(
-            RowGroup(
-                "",
-                tuple(
-                    Row(
-                        point.geography.name,
-                        cells(point),
-                        (point.geography.name, point.geography.code),
-                        tag="Selected" if point.selected else "",
-                    )
-                    for point in points
-                ),
-            ),
-        ),
+        groups=tuple(RowGroup(region, tuple(rows)) for region, rows in by_region.items())
+        if grouped
+        else (RowGroup("", tuple(as_row(point) for point in points)),),
     )
     own = points[selected].value if selected is not None else queries.NO_DATA
     summary = f"In {period}, {la.name}'s figure was {say(own, meta, unit=True)}."
@@ -435,52 +507,237 @@ def _las_section(
         id="local-authorities",
         heading=f"{scope}, {period}",
         summary=summary,
-        label=f"Bar chart: {meta.title}, {scope.lower()}, {period}, lowest to highest, with "
+        label=f"Bar chart: {meta.title}, {scope.lower()}, {period}, {ordered}, with "
         f"{la.name} marked. The table after the chart gives every figure.",
         chart=bar_spec(
             meta, [p.geography.name for p in points], [p.value for p in points], selected
         ),
         table=table,
-        csv_url=_indicator_url(meta.key, la.code, period, view, csv="las"),
+        csv_url=_indicator_url(meta.key, la.code, period, view, csv="las", order=order),
         controls="dashboards/includes/view_form.html",
         table_collapsed=not neighbours_only,
     )
 
 
+# Local authorities whose child poverty is within this many percentage points of the chosen
+# LA's are "similar" in the scatter chart's summary.
+SIMILAR_POVERTY_POINTS = Decimal(2)
+
+
+def _context_section(
+    meta: queries.IndicatorMeta, period: str, la: LaProfile | None
+) -> ChartSection | None:
+    """Every LA's figure against its child poverty, the chosen LA marked; None without LA
+    figures.
+
+    Context, not a target: no line of best fit and no "expected" figure, and the summary
+    describes the figures of LAs with similar child poverty without placing the LA among them.
+    """
+    scatter = queries.against_child_poverty(meta.key, period, la.code if la else None)
+    if scatter is None:
+        return None
+    poverty, poverty_period = scatter.context, scatter.context_period
+    unit = UNIT_LABELS[Unit(meta.unit)]
+    both = [
+        (point, context)
+        for point, context in scatter.pairs
+        if point.value.value is not None and context.value is not None
+    ]
+    own = next(((p, c) for p, c in scatter.pairs if p.selected), None)
+    if la and own and own[0].value.value is not None and own[1].value is not None:
+        centre = own[1].value
+        low, high = centre - SIMILAR_POVERTY_POINTS, centre + SIMILAR_POVERTY_POINTS
+        similar = [
+            point
+            for point, context in both
+            if not point.selected and context.value is not None and low <= context.value <= high
+        ]
+        summary = (
+            f"In {poverty_period}, {say(own[1], poverty)} of children in {la.name} lived in "
+            f"relative low-income families; {la.name}'s figure for {period} was "
+            f"{say(own[0].value, meta, unit=True)}."
+        )
+        values = [point.value.value for point in similar if point.value.value is not None]
+        if values:
+            summary += (
+                f" The {len(values)} other local authorities with similar levels of child "
+                f"poverty to {la.name} (between "
+                f"{format_value(low, poverty.unit, poverty.decimals)} and "
+                f"{format_value(high, poverty.unit, poverty.decimals)}) had figures between "
+                f"{format_value(min(values), meta.unit, meta.decimals)} and "
+                f"{format_value(max(values), meta.unit, meta.decimals)}."
+            )
+    elif la:
+        summary = (
+            f"{la.name} has no published figure for {period} or for child poverty in "
+            f"{poverty_period}, so it is not on the chart."
+        )
+    else:
+        summary = ""
+    if not la and both:
+        xs = [context.value for _, context in both if context.value is not None]
+        ys = [point.value.value for point, _ in both if point.value.value is not None]
+        summary = (
+            f"Across the {len(both)} local authorities with both figures, the percentage of "
+            f"children in relative low-income families in {poverty_period} ranged from "
+            f"{format_value(min(xs), poverty.unit, poverty.decimals)} to "
+            f"{format_value(max(xs), poverty.unit, poverty.decimals)}, and the figure for "
+            f"{period} from "
+            f"{format_value(min(ys), meta.unit, meta.decimals)} to "
+            f"{format_value(max(ys), meta.unit, meta.decimals)}."
+        )
+    summary += (
+        " Each point is a local authority. The chart has no trend line: child poverty helps "
+        "explain differences between places, and no figure is expected from it."
+    )
+    poverty_column = f"Children in relative low-income families, {poverty_period}"
+    table = Table(
+        caption=f"{meta.title}, {period} ({unit}), and child poverty, {poverty_period} "
+        "(percentage of children), for every local authority, by region and name",
+        header=Column("Local authority", ("Local authority", "LA code"), numeric=False),
+        columns=(
+            Column("Region", ("Region",), numeric=False),
+            Column(poverty_column, (poverty_column,)),
+            Column(meta.period_type_label + " " + period, (period,)),
+        ),
+        groups=(
+            RowGroup(
+                "",
+                tuple(
+                    Row(
+                        point.geography.name,
+                        (
+                            Cell(point.region_name, (point.region_name,), numeric=False),
+                            value_cell(context, poverty.decimals),
+                            value_cell(point.value, meta.decimals),
+                        ),
+                        (point.geography.name, point.geography.code),
+                        tag="Selected" if point.selected else "",
+                    )
+                    for point, context in scatter.pairs
+                ),
+            ),
+        ),
+    )
+    marked = next((i for i, (point, _) in enumerate(both) if point.selected), None)
+    return ChartSection(
+        id="child-poverty",
+        heading=f"Beside child poverty, {period}",
+        summary=summary,
+        label=f"Scatter chart: {meta.title} in {period} (vertical axis) against the percentage "
+        f"of children in relative low-income families in {poverty_period} (horizontal axis), "
+        "one point per local authority"
+        + (f", {la.name} marked" if la and marked is not None else "")
+        + ". The table after the chart gives every figure.",
+        chart=scatter_spec(
+            meta,
+            poverty,
+            [point.geography.name for point, _ in both],
+            [context for _, context in both],
+            [point.value for point, _ in both],
+            marked,
+        ),
+        table=table,
+        csv_url=_indicator_url(meta.key, la.code if la else "", period, csv="context"),
+        table_collapsed=True,
+    )
+
+
 def _sections(
-    meta: queries.IndicatorMeta, la: LaProfile | None, period: str, view: str
+    meta: queries.IndicatorMeta,
+    la: LaProfile | None,
+    period: str,
+    view: str,
+    order: queries.Order = queries.Order.PLACE,
 ) -> dict[str, ChartSection]:
-    """The indicator page's chart sections by name (``series``, ``regions``, ``las``)."""
+    """The indicator page's chart sections by name (``series``, ``regions``, ``las``,
+    ``context``)."""
     over_time = _over_time_section(meta, la)
     sections = {"series": over_time}
     if meta.national_only:
         return sections
     sections["regions"] = _regions_section(meta, period, la)
     if la:
-        sections["las"] = _las_section(meta, period, la, view)
+        sections["las"] = _las_section(meta, period, la, view, order)
+    context = _context_section(meta, period, la)
+    if context:
+        sections["context"] = context
     return sections
 
 
-def _indicator_fragment(
-    meta: queries.IndicatorMeta, la: LaProfile | None, period: str, view: str
-) -> Fragment:
-    sections = _sections(meta, la, period, view)
-    # The page's own controls show the current choices: a bound, valid form does that.
-    query = IndicatorQuery(
-        meta,
-        {"la": la.code if la else "", "period": _end_year(period) if period else "", "view": view},
-        la_name=la.name if la else "",
+def _context_table(la: LaProfile) -> Table:
+    """The local-context panel: child poverty and free school meals for the LA, its region,
+    England and its neighbours' median, latest year."""
+    found = queries.local_context(la.code)
+    region = found.region.name
+    return Table(
+        caption=f"Local context: {la.name}",
+        header=Column("Measure", ("Measure",), numeric=False),
+        columns=(
+            Column("Year", ("Year",), numeric=False),
+            Column(la.name, (la.name,)),
+            Column(region, (region,)),
+            Column("England", ("England",)),
+            Column("Statistical neighbours (median)", ("Statistical neighbours (median)",)),
+        ),
+        groups=(
+            RowGroup(
+                "",
+                tuple(
+                    Row(
+                        row.indicator.title,
+                        (
+                            Cell(row.period or "", (row.period or "",), numeric=False),
+                            value_cell(row.la, row.indicator.decimals),
+                            value_cell(row.region, row.indicator.decimals),
+                            value_cell(row.england, row.indicator.decimals),
+                            value_cell(row.neighbours, row.indicator.decimals),
+                        ),
+                        (row.indicator.title,),
+                    )
+                    for row in found.rows
+                ),
+            ),
+        ),
     )
+
+
+def _indicator_fragment(
+    meta: queries.IndicatorMeta,
+    la: LaProfile | None,
+    period: str,
+    view: str,
+    order: queries.Order = queries.Order.PLACE,
+) -> Fragment:
+    sections = _sections(meta, la, period, view, order)
+    # The page's own controls show the current choices: a bound, valid form does that.
+    chosen = {
+        "la": la.code if la else "",
+        "period": _end_year(period) if period else "",
+        "view": view,
+        "order": "" if order == queries.Order.PLACE else order.value,
+    }
+    query = IndicatorQuery(meta, chosen, la_name=la.name if la else "")
     query.is_valid()
     context = {
         "meta": meta,
         "la": la,
         "period": period,
         "view": view,
+        "order": chosen["order"],
         "query": query,
+        "local_context": _context_table(la) if la else None,
+        "context_source": CONTEXT_SOURCE,
         "sections": list(sections.values()),
         "symbols": SYMBOLS,
         "action": reverse("dashboards:indicator", kwargs={"key": meta.key}),
+        "leadership": (
+            queries.leadership_rating(la.code)
+            if la and meta.key in OFSTED_LEADERSHIP_KEYS
+            else None
+        ),
+        # The chart images' file names: cla_rate-302-over-time.png, cla_rate-england-regions.png
+        "chart_file_stem": f"{meta.key}-{la.code if la else 'england'}",
     }
     trail = (
         [(f"{la.name}: summary", reverse("dashboards:la_summary", args=[la.code]))] if la else []
@@ -498,15 +755,22 @@ def _indicator_fragment(
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
     """One indicator: over time, by region and across LAs, with how to read it, definitions
     and caveats."""
+    return _page(request, indicator_fragment(key, request.GET.dict()))
+
+
+def indicator_fragment(key: str, params: dict[str, str]) -> Fragment:
+    """The indicator page for these query parameters (``la``, ``period``, ``view``,
+    ``order``), cached once they are checked; 404 for an unknown indicator, LA, year, view or
+    order."""
 
     def build() -> Fragment:
         meta = _meta(key)
-        la_code, period, view = _query(request, meta)
+        la_code, period, view, order = _query(params, meta)
         la = _profile(la_code) if la_code else None
-        return _indicator_fragment(meta, la, period, view)
+        return _indicator_fragment(meta, la, period, view, order)
 
-    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view")
-    return _page(request, cached("indicator", args and [key, *args], build))
+    args = request_key(params, _PARAMETER_SHAPES, "la", "period", "view", "order")
+    return cached("indicator", args and [key, *args], build)
 
 
 @login_not_required
@@ -516,18 +780,22 @@ def indicator_csv(request: HttpRequest, key: str) -> HttpResponse:
 
     def build() -> tuple[str, str]:
         meta = _meta(key)
-        la_code, period, view = _query(request, meta)
+        la_code, period, view, order = _query(request.GET.dict(), meta)
         la = _profile(la_code) if la_code else None
         name = request.GET.get("table", "")
-        sections = _sections(meta, la, period, view)
+        sections = _sections(meta, la, period, view, order)
         if name not in sections:
             raise Http404("No such table.")
         parts = [key, name, la_code, _end_year(period) if name != "series" else ""]
         if name == "las" and view == VIEW_NEIGHBOURS:
             parts.append("neighbours")
+        if name == "las" and order == queries.Order.VALUE:
+            parts.append("by-value")
         return "-".join(p for p in parts if p) + ".csv", csv_text(sections[name].table)
 
-    args = request_key(request, _PARAMETER_SHAPES, "la", "period", "view", "table")
+    args = request_key(
+        request.GET.dict(), _PARAMETER_SHAPES, "la", "period", "view", "order", "table"
+    )
     return _csv_response(cached("indicator-csv", args and [key, *args], build))
 
 
@@ -597,11 +865,15 @@ def _summary_tables(la: LaProfile) -> list[Table]:
 def _la_fragment(la: LaProfile) -> Fragment:
     context = {
         "la": la,
+        "local_context": _context_table(la),
+        "context_source": CONTEXT_SOURCE,
         "tables": _summary_tables(la),
         "symbols": SYMBOLS,
         "form": ChooseLocalAuthorityForm(initial={"la": la.code}),
         "csv_url": reverse("dashboards:la_summary_csv", args=[la.code]),
         "sources": _sources(),
+        "leadership": queries.leadership_rating(la.code),
+        "leaders_group": ENABLER_LEADERS,
     }
     return Fragment(
         title=f"{la.name}: summary of published figures",
@@ -615,8 +887,13 @@ def _la_fragment(la: LaProfile) -> Fragment:
 def la_summary(request: HttpRequest, la_code: str) -> HttpResponse:
     """Every indicator's latest figure for one LA, with its trend, region, England and
     statistical neighbours."""
+    return _page(request, la_summary_fragment(la_code))
+
+
+def la_summary_fragment(la_code: str) -> Fragment:
+    """The LA summary page (cached); 404 unless it is a current LA."""
     args = [la_code] if _PARAMETER_SHAPES["la"].fullmatch(la_code) else None
-    return _page(request, cached("la-summary", args, lambda: _la_fragment(_profile(la_code))))
+    return cached("la-summary", args, lambda: _la_fragment(_profile(la_code)))
 
 
 @login_not_required
@@ -639,3 +916,32 @@ def la_summary_csv(request: HttpRequest, la_code: str) -> HttpResponse:
 
     args = [la_code] if _PARAMETER_SHAPES["la"].fullmatch(la_code) else None
     return _csv_response(cached("la-summary-csv", args, build))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data downloads (Explore Education Statistics format)
+# ---------------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def indicator_data(request: HttpRequest, key: str) -> HttpResponse:
+    """One indicator's every stored figure (every geography and period) as an EES tidy CSV."""
+
+    def build() -> tuple[str, str]:
+        _meta(key)  # 404 unless it is a loaded public indicator
+        return downloads.indicator_csv(key)
+
+    return _csv_response(cached("indicator-data", [key], build))
+
+
+@login_not_required
+@require_safe
+def dashboard_data(request: HttpRequest) -> HttpResponse:
+    """Every public indicator's figures, the EES metadata file and the data guidance, zipped."""
+    return _zip_response(downloads.ZIP_NAME, dashboard_zip())
+
+
+def dashboard_zip() -> bytes:
+    """The whole dashboard's download (cached: it takes seconds to build)."""
+    return cached("dashboard-data", [], downloads.dashboard_zip)

@@ -6,6 +6,7 @@ for people to look at (test-artifacts/public-*.png)."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -68,7 +69,7 @@ def test_an_indicator_page_draws_its_charts_and_toggles_to_neighbours(
     page.goto("/published/rereferral_12m/?la=370")
     page.wait_for_function(CHARTS_DRAWN)
 
-    assert page.locator("canvas[role=img]").count() == 3
+    assert page.locator("canvas[role=img]").count() == 4  # with the scatter
     assert serious_violations(page) == []
     screenshot(page, "public-indicator")
 
@@ -116,3 +117,138 @@ def test_without_javascript_the_tables_and_the_toggle_still_work(
     assert "view=neighbours" in page.url
     assert page.locator("#local-authorities tbody tr").count() == 11
     context.close()
+
+
+def test_each_chart_downloads_as_a_png_on_white(
+    page: Any, published: None, watched: list[str]
+) -> None:
+    page.goto("/published/rereferral_12m/?la=370")
+    page.wait_for_function(CHARTS_DRAWN)
+    buttons = page.get_by_role("button", name="Download chart as image (PNG)")
+
+    assert buttons.count() == 4  # over time, regions, all LAs, beside child poverty
+    # Each button says which chart it saves (visually hidden: the heading is just above).
+    assert "Over time" in page.locator("#over-time button").first.text_content()
+    with page.expect_download() as download:
+        page.locator("#over-time").get_by_role("button", name="Download chart as image").click()
+    assert download.value.suggested_filename == "rereferral_12m-370-over-time.png"
+    corner = page.evaluate(
+        """async (url) => {
+          const image = new Image()
+          image.src = url
+          await image.decode()
+          const canvas = document.createElement('canvas')
+          canvas.width = image.width
+          canvas.height = image.height
+          const context = canvas.getContext('2d')
+          context.drawImage(image, 0, 0)
+          return [...context.getImageData(0, 0, 1, 1).data]
+        }""",
+        page.evaluate(
+            "Chart.getChart(document.querySelector('#over-time canvas')).toBase64Image()"
+        ),
+    )
+    assert corner == [255, 255, 255, 255]  # white, not transparent
+    assert serious_violations(page) == []
+
+
+# "Ranked 12th", "rank 3", "12th highest": what a league table would say.
+RANK_NUMBERS = re.compile(r"\brank(ed)?\s+\d|\b\d+(st|nd|rd|th)\b", re.IGNORECASE)
+# Each row group of the all-LA table (a region) as [region, [LA names]], in page order.
+LA_TABLE_GROUPS = """() => [...document.querySelectorAll('#local-authorities table tbody')].map(
+  (body) => [
+    body.querySelector('th[scope=rowgroup]')?.innerText.trim() ?? '',
+    [...body.querySelectorAll('th[scope=row]')].map((th) => th.childNodes[0].textContent.trim())
+  ])"""
+# The widest name on the all-LA chart's axis, and the room the axis has for names.
+BAR_NAMES_FIT = """() => {
+  const chart = Chart.getChart(document.querySelector('#local-authorities canvas'))
+  const axis = chart.scales.y
+  const context = chart.ctx
+  context.save()
+  context.font = `bold 14px ${Chart.defaults.font.family}`
+  const widest = Math.max(...axis.ticks.map((tick) => context.measureText(tick.label).width))
+  context.restore()
+  return [widest, axis.width, chart.data.labels.length, axis.ticks.length]
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_indicator_page_shows_local_context_a_scatter_and_ranks_nobody(
+    page: Any, published: None, watched: list[str], width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/published/rereferral_12m/?la=370")
+    page.wait_for_function(CHARTS_DRAWN)
+
+    # The local-context panel: child poverty and free school meals, LA and comparators.
+    panel = page.locator("#local-context")
+    assert panel.locator("h2").inner_text() == "Local context"
+    rows = panel.locator("tbody tr")
+    assert rows.count() == 3
+    assert (
+        rows.nth(0)
+        .locator("th")
+        .inner_text()
+        .startswith("Children in relative low-income families")
+    )
+    assert panel.locator("thead th").all_inner_texts()[2:] == [
+        "Barnsley", "Yorkshire and The Humber", "England", "Statistical neighbours (median)"
+    ]  # fmt: skip
+
+    # The scatter chart: every LA against child poverty, Barnsley a point of its own, and its
+    # table behind a details element.
+    scatter = page.evaluate(
+        "(() => { const c = Chart.getChart(document.querySelector('#child-poverty canvas'));"
+        " return [c.config.type, c.data.datasets.map((d) => [d.label, d.data.length])] })()"
+    )
+    assert scatter[0] == "scatter"
+    (chosen, one), (others, many) = scatter[1]
+    assert (others, chosen, one) == ("Other local authorities", "Barnsley", 1)
+    assert many > 140
+    assert (
+        "similar levels of child poverty to Barnsley" in page.locator("#child-poverty").inner_text()
+    )
+    page.locator("#child-poverty summary").click()
+    assert page.locator("#child-poverty tbody tr").count() == 153
+
+    # Not a league table: the all-LA table is alphabetical within each region, regions in
+    # their usual order (as in the regional table), and says so.
+    page.locator("#local-authorities summary").click()
+    groups = page.evaluate(LA_TABLE_GROUPS)
+    regions = [region for region, _ in groups]
+    usual = [
+        name.strip()
+        for name in page.locator("#regions tbody th[scope=row]").all_inner_texts()
+        if name.strip() not in {"England", "London"}
+    ]
+    assert regions == [name.split("\n")[0] for name in usual]
+    for region, names in groups:
+        assert names == sorted(names), region
+    assert "by region and name" in page.locator("#local-authorities caption").text_content()
+    assert not RANK_NUMBERS.search(page.locator("main").inner_text())
+    widest, room, bars, ticks = page.evaluate(BAR_NAMES_FIT)
+    assert bars == ticks == 153  # every name drawn, none skipped
+    assert widest <= room  # long names are shortened, not clipped
+    assert serious_violations(page) == []
+    screenshot(page, f"public-indicator-context-{width}")
+
+    # Sorting by value is there for those who ask for it.
+    page.get_by_label("By figure, lowest to highest").check()
+    page.get_by_role("button", name="Update the chart").click()
+    page.wait_for_url("**order=value**")
+    page.wait_for_function(CHARTS_DRAWN)
+    values = page.evaluate(
+        "Chart.getChart(document.querySelector('#local-authorities canvas')).data.datasets[0].data"
+    )
+    numbers = [value for value in values if value is not None]
+    assert numbers == sorted(numbers)
+    assert "lowest to highest" in page.locator("#local-authorities caption").text_content()
+
+    # On a phone wide tables say that they scroll, and the page itself never scrolls sideways.
+    hint = panel.locator(".app-table-scroll__hint")
+    assert hint.is_visible() == (width < 600)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert serious_violations(page) == []
+    screenshot(page, f"public-indicator-by-value-{width}")
+    assert watched == []

@@ -78,6 +78,15 @@ def tables(response: Any) -> dict[str, list[list[str]]]:
     return found
 
 
+def indicator_tables(response: Any) -> dict[str, list[list[str]]]:
+    """The LA summary's tables of indicators: every table but the local-context panel."""
+    return {
+        caption: rows
+        for caption, rows in tables(response).items()
+        if not caption.startswith("Local context")
+    }
+
+
 def text(response: Any) -> str:
     """The page's main content as read, whitespace collapsed."""
     main = parse(response).get_element_by_id("main-content")
@@ -250,7 +259,7 @@ def test_an_indicator_page_has_charts_tables_summaries_and_caveats(pages: Client
     tree = parse(response)
     canvases = tree.xpath("//canvas")
 
-    assert len(canvases) == 3
+    assert len(canvases) == 4
     for canvas in canvases:
         assert canvas.get("role") == "img"
         assert canvas.get("aria-label").endswith("The table after the chart gives every figure.")
@@ -267,7 +276,8 @@ def test_without_an_la_only_england_and_regions_are_shown(pages: Client) -> None
     response = get(pages, "/published/rereferral_12m/")
     captions = list(tables(response))
 
-    assert len(captions) == 2
+    assert len(captions) == 3  # over time, regions, and every LA beside child poverty
+    assert "child poverty" in captions[2]
     assert "All local authorities" not in response.content.decode()
 
 
@@ -323,7 +333,7 @@ def test_every_indicator_table_downloads_as_the_same_csv(
 
 
 def test_the_la_summary_downloads_as_csv(pages: Client) -> None:
-    page = tables(get(pages, "/published/la/370/"))
+    page = indicator_tables(get(pages, "/published/la/370/"))
     response = pages.get("/published/la/370.csv")
     header, *lines = read_csv(response)
 
@@ -432,7 +442,7 @@ def test_no_public_page_or_download_shows_a_missing_children_measure(pages: Clie
         assert not found, (url, found)
     # The summary lists every public indicator and nothing else.
     summary = get(pages, "/published/la/370/")
-    titles = {r[0] for rows in tables(summary).values() for r in rows}
+    titles = {r[0] for rows in indicator_tables(summary).values() for r in rows}
     assert titles == {spec.title for spec in INDICATORS if spec.public}
 
 
@@ -528,9 +538,9 @@ def test_a_reload_that_adds_figures_shows_within_a_minute(pages: Client) -> None
     ("url", "most"),
     [
         ("/published/", 6),
-        ("/published/rereferral_12m/?la=370", 16),
-        ("/published/rereferral_12m/?la=370&view=neighbours", 17),
-        ("/published/la/370/", 10),
+        ("/published/rereferral_12m/?la=370", 24),
+        ("/published/rereferral_12m/?la=370&view=neighbours", 25),
+        ("/published/la/370/", 14),  # + the list of source files and their dates
         ("/published/la/370.csv", 10),
     ],
 )
@@ -549,5 +559,5 @@ def test_the_england_page_needs_two_queries_a_year(
 ) -> None:
     years = len(indicator("rereferral_12m").periods)
 
-    with django_assert_max_num_queries(2 * years + 8):
+    with django_assert_max_num_queries(2 * years + 13):
         get(pages, "/published/rereferral_12m/")

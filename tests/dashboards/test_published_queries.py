@@ -20,6 +20,7 @@ from dashboards.published.queries import (
     Group,
     IndicatorMeta,
     NotFound,
+    Order,
     Point,
     Series,
     SummaryRow,
@@ -52,14 +53,15 @@ def test_groups_are_outcomes_then_enablers_with_headings_in_page_order(
     with django_assert_num_queries(1):
         groups = indicator_groups()
     assert all(isinstance(group, Group) for group in groups)
-    assert [group.title[:9] for group in groups] == [
-        "Outcome 1",
-        "Outcome 2",
-        "Outcome 3",
-        "Outcome 4",
-        "Enabler: ",
+    assert [group.title[:11] for group in groups] == [
+        "Outcome 1: ",
+        "Outcome 2: ",
+        "Outcome 3: ",
+        "Outcome 4: ",
+        "Enabler: Le",
+        "Enabler: Th",
     ]
-    assert [group.is_outcome for group in groups] == [True, True, True, True, False]
+    assert [group.is_outcome for group in groups] == [True, True, True, True, False, False]
     first = groups[0].headings[0]
     assert first.title == "Access to support and getting help"
     assert [item.key for item in first.indicators][:2] == ["cin_rate", "rereferral_12m"]
@@ -281,11 +283,11 @@ def test_regional_comparison_lists_england_then_regions(
     ]
 
 
-def test_all_las_sorted_with_suppressed_last_and_the_la_flagged(
+def test_all_las_by_value_sorted_with_suppressed_last_and_the_la_flagged(
     django_assert_num_queries: Any,
 ) -> None:
     with django_assert_num_queries(2):
-        points = all_las("cpp_open_2yrs", la_code="370")
+        points = all_las("cpp_open_2yrs", la_code="370", order=Order.VALUE)
     assert len(points) == 153
     statuses = [point.value.status for point in points]
     assert statuses == sorted(statuses, key=["number", "suppressed", "missing"].index)

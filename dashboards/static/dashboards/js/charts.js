@@ -6,18 +6,29 @@
 // or Chart.js fails to load nothing is lost. Each <canvas data-chart="ID"> names the
 // {{ data|json_script:"ID" }} block holding its spec (built in dashboards/views.py):
 //
-//   { kind: 'line' | 'bar', labels: [...],
+//   { kind: 'line' | 'bar' | 'scatter', labels: [...],
 //     series: [{ label, role, values: [number|null], pointsOnly?: true }],
 //     highlight: index|null, reference: index|null, axisTitle,
-//     format: { prefix, suffix, decimals } }
+//     format: { prefix, suffix, decimals },
+//     x?: [number], xAxisTitle?, xFormat? }          (scatter only)
 //
 // In a bar chart, highlight is the selected area's bar and reference is England's. A line
 // series with pointsOnly is drawn as points without a line (the restricted dashboards'
-// published annual figures beside the monthly timely line).
+// published annual figures beside the monthly timely line). A scatter chart puts each place
+// (labels) at (x: a measure of local context, values: the indicator); highlight is the
+// chosen place. It has no trend line: local context explains, it sets no expected figure.
+//
+// On a phone nothing is clipped: long local authority names are shortened with an ellipsis
+// (the tooltip and the table give them in full), year labels are thinned rather than turned,
+// and axes carry fewer ticks.
 //
 // The content security policy allows no inline scripts or style attributes. Data comes from the
 // non-executed JSON blocks; sizes are set through the CSSOM (element.style), which style-src
 // does not govern.
+//
+// Each chart gets a "Download chart as image" button (a PNG from Chart.js's toBase64Image, on
+// a white background so it reads in documents and slides). The file is named by the canvas's
+// data-download (indicator, area and section), else its data block's id.
 //
 // Colour is never the only cue (WCAG 1.4.1): each series also has its own line dash and point
 // shape, lines carry their name at their last point, and the selected local authority's bar is
@@ -80,11 +91,25 @@ function hatch () {
   return context.createPattern(tile, 'repeat')
 }
 
+const measuring = document.createElement('canvas').getContext('2d')
+
 /** How wide ``text`` is drawn in the label font, in pixels. */
 function textWidth (text) {
-  const context = document.createElement('canvas').getContext('2d')
-  context.font = LABEL_FONT
-  return context.measureText(text).width
+  measuring.font = LABEL_FONT
+  return measuring.measureText(text).width
+}
+
+/** ``text``, shortened with an ellipsis to fit ``width`` pixels in the label font. */
+function fit (text, width) {
+  if (textWidth(text) <= width) return text
+  let shown = text
+  while (shown.length > 1 && textWidth(`${shown}…`) > width) shown = shown.slice(0, -1)
+  return `${shown.trimEnd()}…`
+}
+
+/** Fewer ticks on a narrow chart, so tick labels never overlap. */
+function tickLimit (canvas) {
+  return canvas.parentElement.clientWidth < NARROW_PX ? 4 : 6
 }
 
 /** Direct labels: each line's name beside its last drawn point, nudged apart so none overlap. */
@@ -112,6 +137,19 @@ const lineEndLabels = {
       ctx.fillStyle = label.colour
       ctx.fillText(label.text, Math.min(label.x + 8, chartArea.right + 8), label.y)
     }
+    ctx.restore()
+  }
+}
+
+/** A white background under everything drawn: a canvas is transparent, and so would be the PNG. */
+const whiteBackground = {
+  id: 'whiteBackground',
+  beforeDraw (chart) {
+    const { ctx } = chart
+    ctx.save()
+    ctx.globalCompositeOperation = 'destination-over'
+    ctx.fillStyle = '#ffffff'
+    ctx.fillRect(0, 0, chart.width, chart.height)
     ctx.restore()
   }
 }
@@ -165,9 +203,11 @@ function valueAxis (spec, format) {
 function lineChart (canvas, spec, format) {
   const options = commonOptions(format)
   options.scales = {
-    x: { ticks: { color: TEXT }, grid: { display: false } },
+    // Years are thinned, not turned, when they do not all fit.
+    x: { ticks: { color: TEXT, maxRotation: 0, autoSkip: true, autoSkipPadding: 12 }, grid: { display: false } },
     y: valueAxis(spec, format)
   }
+  options.scales.y.ticks.maxTicksLimit = tickLimit(canvas)
   // Room on the right for the longest direct label; a taller shape on a phone.
   const labelRoom = Math.max(...spec.series.map((series) => textWidth(series.label))) + 16
   options.layout = {
@@ -197,7 +237,7 @@ function lineChart (canvas, spec, format) {
       })
     },
     options,
-    plugins: [lineEndLabels]
+    plugins: [whiteBackground, lineEndLabels]
   })
 }
 
@@ -217,21 +257,24 @@ function barChart (canvas, spec, format) {
   // Chart.js caps a vertical axis at a fraction of the chart and clips longer names; give the
   // names the room they need, up to just over half the width on a phone.
   const namesWidth = Math.max(...names.map((name) => textWidth(name))) + 12
+  const namesRoom = (chart) => Math.min(namesWidth, chart.width * 0.55)
   options.scales = {
     x: { ...valueAxis(spec, format), position: 'top' },
     y: {
       grid: { display: false },
-      afterFit: (scale) => { scale.width = Math.min(namesWidth, scale.chart.width * 0.55) },
+      afterFit: (scale) => { scale.width = namesRoom(scale.chart) },
       ticks: {
         color: TEXT,
         autoSkip: false,
         font: (context) => ({
           weight: context.index === highlight || context.index === reference ? 'bold' : 'normal'
         }),
-        callback: (value, index) => names[index]
+        // A name too long for its room is shortened; the tooltip gives it in full.
+        callback: function (value, index) { return fit(names[index], namesRoom(this.chart) - 12) }
       }
     }
   }
+  options.scales.x.ticks.maxTicksLimit = tickLimit(canvas)
   options.plugins.legend.display = spec.series.length > 1
   options.plugins.highlightValueLabel = { index: highlight, format }
   options.layout = { padding: { right: 70 } }
@@ -249,16 +292,124 @@ function barChart (canvas, spec, format) {
       }))
     },
     options,
-    plugins: [highlightValueLabel]
+    plugins: [whiteBackground, highlightValueLabel]
   })
 }
+
+/** A button under the chart that saves it as a PNG; its accessible name says which chart. */
+function addDownloadButton (canvas, chart) {
+  const button = document.createElement('button')
+  button.type = 'button'
+  button.className = 'govuk-button govuk-button--secondary'
+  button.textContent = 'Download chart as image (PNG)'
+  const heading = canvas.closest('section')?.querySelector('h2')?.textContent.trim()
+  if (heading) {
+    const which = document.createElement('span')
+    which.className = 'govuk-visually-hidden'
+    which.textContent = `: ${heading}`
+    button.append(which)
+  }
+  button.addEventListener('click', () => {
+    const link = document.createElement('a')
+    link.href = chart.toBase64Image('image/png', 1)
+    link.download = `${canvas.dataset.download || canvas.dataset.chart}.png`
+    document.body.append(link)
+    link.click()
+    link.remove()
+  })
+  canvas.parentElement.after(button)
+}
+
+/** The chosen place's name beside its point (the first dataset), on a white halo so the
+ * points around it do not hide it, and kept inside the chart area. */
+const highlightPointLabel = {
+  id: 'highlightPointLabel',
+  afterDatasetsDraw (chart, args, options) {
+    if (!options.name) return
+    const point = chart.getDatasetMeta(0).data[0]
+    if (!point) return
+    const { ctx, chartArea } = chart
+    const text = fit(options.name, chartArea.width / 2)
+    const width = textWidth(text)
+    const x = point.x + 14 + width > chartArea.right ? point.x - 14 - width : point.x + 14
+    ctx.save()
+    ctx.font = LABEL_FONT
+    ctx.textBaseline = 'middle'
+    ctx.lineJoin = 'round'
+    ctx.lineWidth = 4
+    ctx.strokeStyle = '#ffffff'
+    ctx.strokeText(text, x, point.y)
+    ctx.fillStyle = TEXT
+    ctx.fillText(text, x, point.y)
+    ctx.restore()
+  }
+}
+
+function scatterChart (canvas, spec, format) {
+  const xFormat = formatter(spec.xFormat)
+  const { highlight } = spec
+  const points = spec.labels.map((name, index) => ({
+    x: spec.x[index], y: spec.series[0].values[index], name
+  }))
+  const chosen = highlight === null ? null : points[highlight]
+  const options = commonOptions(format)
+  options.aspectRatio = canvas.parentElement.clientWidth < NARROW_PX ? 1 : 2
+  options.scales = {
+    x: {
+      type: 'linear',
+      title: { display: true, text: spec.xAxisTitle, color: TEXT },
+      ticks: { color: TEXT, maxTicksLimit: tickLimit(canvas), callback: (value) => xFormat(value) },
+      grid: { color: GRID }
+    },
+    y: valueAxis(spec, format)
+  }
+  options.scales.y.ticks.maxTicksLimit = tickLimit(canvas)
+  options.plugins.tooltip.callbacks = {
+    label: (item) => `${item.raw.name}: ${format(item.raw.y)}; child poverty ${xFormat(item.raw.x)}`
+  }
+  options.plugins.highlightPointLabel = { name: chosen ? chosen.name : '' }
+  // Chart.js draws the first dataset on top: the chosen place goes first.
+  const datasets = [{
+    label: chosen ? 'Other local authorities' : 'Local authorities',
+    data: points.filter((_, index) => index !== highlight),
+    backgroundColor: BAR_COLOUR,
+    borderColor: '#ffffff',
+    borderWidth: 1,
+    pointStyle: 'circle',
+    pointRadius: 4,
+    pointHoverRadius: 6
+  }]
+  if (chosen) {
+    datasets.unshift({
+      label: chosen.name,
+      data: [chosen],
+      backgroundColor: HIGHLIGHT_COLOUR,
+      borderColor: TEXT,
+      borderWidth: 2,
+      pointStyle: 'rectRot',
+      pointRadius: 9,
+      pointHoverRadius: 10
+    })
+  }
+  return new Chart(canvas, {
+    type: 'scatter',
+    data: { datasets },
+    options,
+    plugins: [highlightPointLabel]
+  })
+}
+
+const CHARTS = { bar: barChart, line: lineChart, scatter: scatterChart }
 
 function draw (canvas) {
   const source = document.getElementById(canvas.dataset.chart)
   if (!source) return
   const spec = JSON.parse(source.textContent)
   const format = formatter(spec.format)
-  return spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+  const chart = spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+  addDownloadButton(canvas, chart)
+  return chart
+  return (CHARTS[spec.kind] ?? lineChart)(canvas, spec, format)
 }
 
 if (Chart) {

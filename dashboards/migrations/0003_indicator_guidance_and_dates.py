@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboards", "0001_initial"),
+        ("dashboards", "0002_leadership_rating"),
     ]
 
     operations = [
