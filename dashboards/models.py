@@ -52,7 +52,9 @@ class PublishedIndicator(models.Model):
     None is a performance measure, so there is no polarity: pages never colour values as good
     or bad. ``group`` is the National Framework outcome or enabler as the DfE dashboard labels
     it, ``heading`` the dashboard's sub-heading within it. ``periods`` lists the period labels
-    the store holds, oldest first; the loader keeps it in step with the values.
+    the store holds, oldest first; the loader keeps it in step with the values, and sets
+    ``figures_updated_at`` whenever a load adds, changes or removes any of them: the "last
+    updated" every page shows beside the publisher's ``source_released``.
     """
 
     key = models.SlugField(max_length=64, unique=True)
@@ -66,7 +68,13 @@ class PublishedIndicator(models.Model):
     definition = models.TextField()
     source = models.TextField(help_text="Publication and file the figures come from.")
     source_url = models.URLField(blank=True)
+    source_released = models.DateField(
+        null=True, blank=True, help_text="When the publisher released the loaded file."
+    )
     caveats = models.JSONField(default=list, blank=True, help_text="List of caveat paragraphs.")
+    guidance = models.JSONField(
+        default=list, blank=True, help_text="How to read the figure: a list of paragraphs."
+    )
     sort_order = models.PositiveSmallIntegerField()
     dfe_sort_order = models.PositiveSmallIntegerField(
         null=True,
@@ -82,6 +90,11 @@ class PublishedIndicator(models.Model):
         default=False, help_text="Published for England only (no regional or LA figures)."
     )
     periods = models.JSONField(default=list, blank=True, help_text="Period labels, oldest first.")
+    figures_updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a load last changed this indicator's figures (the service's copy).",
+    )
 
     class Meta:
         ordering = ["sort_order"]

@@ -39,6 +39,9 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SERVICE_NAME = "Children's social care data"
+# Where the phase banner's "give your feedback" link goes: a form or a mailto: address
+# (docs/deployment.md). Empty: the accessibility statement's feedback and contact section.
+FEEDBACK_URL = env.str("FEEDBACK_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -4,6 +4,7 @@ footer pages, and the security headers every page carries."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -34,6 +35,38 @@ def test_it_serves_public_pages_with_the_layout(client: Client, name: str) -> No
     assert "govuk-logo" not in html
     assert "govuk-header__logotype" not in html
     assert "GDS Transport" not in html
+
+
+def _banner_link(html: str) -> str:
+    banner = html[html.index('class="govuk-phase-banner"') :]
+    banner = banner[: banner.index("</div>")]
+    found = re.search(r'<a class="govuk-link" href="([^"]*)">give your feedback</a>', banner)
+    assert found, banner
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_the_phase_banner_links_to_the_configured_feedback_address(
+    client: Client, settings: Any
+) -> None:
+    settings.FEEDBACK_URL = "mailto:feedback@example.org?subject=Feedback"
+
+    link = _banner_link(client.get("/published/").content.decode())
+
+    assert link == "mailto:feedback@example.org?subject=Feedback"
+
+
+@pytest.mark.django_db
+def test_without_a_feedback_address_the_banner_links_to_the_contact_section(
+    client: Client, settings: Any
+) -> None:
+    settings.FEEDBACK_URL = ""
+
+    link = _banner_link(client.get("/").content.decode())
+    statement = client.get(link.split("#")[0]).content.decode()
+
+    assert link == "/accessibility/#feedback"
+    assert 'id="feedback">Feedback and contact information</h2>' in statement
 
 
 @pytest.mark.django_db

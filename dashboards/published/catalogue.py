@@ -56,13 +56,19 @@ class Compute(StrEnum):
 
 @dataclass(frozen=True)
 class Source:
-    """A source file: ``pattern`` is a glob in the data directory that must match one file."""
+    """A source file: ``pattern`` is a glob in the data directory that must match one file.
+
+    ``released`` is the date its publisher released the copy shipped in ``published_data/``
+    (``PROVENANCE.md``): every page says when the figures it shows were published. Update it
+    with the file.
+    """
 
     pattern: str
     format: SourceFormat
     publication: str
     url: str
     period_type: PeriodType = PeriodType.FINANCIAL_YEAR
+    released: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,10 @@ class IndicatorSpec:
 
     ``public`` False: loaded, but shown only on the restricted dashboards (as a comparator of
     a timely indicator), never on a public page (``RESTRICTED_ONLY``).
+
+    ``guidance`` is how to read the figure, in plain English, from the DfE dashboard's
+    supporting information and the ADCS response to its consultation: what a higher or lower
+    figure can and cannot mean. ``caveats`` are about the data (coverage, breaks, sources).
     """
 
     key: str
@@ -97,6 +107,7 @@ class IndicatorSpec:
     denominator_filters: Mapping[str, str] | None = None
     compute: Compute = Compute.PUBLISHED
     caveats: tuple[str, ...] = ()
+    guidance: tuple[str, ...] = ()
     sn_aggregation: NeighbourAggregation = NeighbourAggregation.MEDIAN
     dfe_sort_order: int | None = None
     national_only: bool = False
@@ -123,80 +134,168 @@ GROUP_NOTES: dict[str, str] = {
 }
 
 _EES = "https://explore-education-statistics.service.gov.uk/find-statistics/"
-_CIN = "DfE, Children in need (Explore Education Statistics)"
+# When each shipped file's publication was released (the DfE dashboard's data sources page,
+# R/data_sources.R at 2f5d11a4; the 2024 Children looked after release at 13299308; LAIT's
+# file at its commit 2e30e395).
+_CIN_RELEASED = datetime.date(2025, 10, 30)
+_CLA_RELEASED = datetime.date(2025, 11, 26)
+_CLA_2024_RELEASED = datetime.date(2024, 11, 14)
+_STABILITY_RELEASED = datetime.date(2026, 1, 21)
+_OUTCOMES_RELEASED = datetime.date(2026, 4, 2)
+_CIN = "Department for Education, Children in need (Explore Education Statistics)"
 _CIN_URL = _EES + "characteristics-of-children-in-need"
-_CLA = "DfE, Children looked after in England including adoptions (Explore Education Statistics)"
+_CLA = (
+    "Department for Education, Children looked after in England including adoptions "
+    "(Explore Education Statistics)"
+)
 _CLA_URL = _EES + "children-looked-after-in-england-including-adoptions"
 _OUTCOMES = (
-    "DfE, Outcomes for children in need, including children looked after by local authorities "
-    "in England (Explore Education Statistics)"
+    "Department for Education, Outcomes for children in need, including children looked after "
+    "by local authorities in England (Explore Education Statistics)"
 )
 _OUTCOMES_URL = (
     _EES + "outcomes-for-children-in-need-including-children-looked-after-by-local-authorities-"
     "in-england"
 )
-_LAIT = "DfE, Local Authority Interactive Tool (LAIT), from Children looked after in England"
+_LAIT = (
+    "Department for Education, Local Authority Interactive Tool (LAIT), from Children looked "
+    "after in England"
+)
 _LAIT_URL = "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
 
-B1 = Source("b1_children_in_need_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL)
+B1 = Source(
+    "b1_children_in_need_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL, released=_CIN_RELEASED
+)
 C1 = Source(
-    "c1_children_in_need_referrals_and_rereferrals_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL
+    "c1_children_in_need_referrals_and_rereferrals_2013_to_*.csv",
+    SourceFormat.EES,
+    _CIN,
+    _CIN_URL,
+    released=_CIN_RELEASED,
 )
 C3 = Source(
-    "c3_factors_identified_at_end_of_assessment_2018_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL
+    "c3_factors_identified_at_end_of_assessment_2018_to_*.csv",
+    SourceFormat.EES,
+    _CIN,
+    _CIN_URL,
+    released=_CIN_RELEASED,
 )
-D3 = Source("d3_cpps_subsequent_plan_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL)
-D5 = Source("d5_cpps_at31march_by_duration_2013_to_*.csv", SourceFormat.EES, _CIN, _CIN_URL)
-CLA_RATES = Source("cla_number_and_rate_per_10k_children.csv", SourceFormat.EES, _CLA, _CLA_URL)
+D3 = Source(
+    "d3_cpps_subsequent_plan_2013_to_*.csv",
+    SourceFormat.EES,
+    _CIN,
+    _CIN_URL,
+    released=_CIN_RELEASED,
+)
+D5 = Source(
+    "d5_cpps_at31march_by_duration_2013_to_*.csv",
+    SourceFormat.EES,
+    _CIN,
+    _CIN_URL,
+    released=_CIN_RELEASED,
+)
+CLA_RATES = Source(
+    "cla_number_and_rate_per_10k_children.csv",
+    SourceFormat.EES,
+    _CLA,
+    _CLA_URL,
+    released=_CLA_RELEASED,
+)
 MISSING_FROM_CARE = Source(
     "la_children_who_were_missing_or_away_from_placement_without_authorisation.csv",
     SourceFormat.EES,
     _CLA,
     _CLA_URL,
+    released=_CLA_2024_RELEASED,
 )
-PLACEMENT_STABILITY = Source("la_cla_placement_stability.csv", SourceFormat.EES, _CLA, _CLA_URL)
+PLACEMENT_STABILITY = Source(
+    "la_cla_placement_stability.csv", SourceFormat.EES, _CLA, _CLA_URL, released=_CLA_RELEASED
+)
 SCHOOL_MOVES = Source(
     "la_cla_school_moves.csv",
     SourceFormat.EES,
-    "DfE, Stability measures for children looked after in England (Explore Education Statistics)",
+    "Department for Education, Stability measures for children looked after in England "
+    "(Explore Education Statistics)",
     _CLA_URL,
+    released=_STABILITY_RELEASED,
 )
 SOCIAL_WORKER_COUNT = Source(
-    "la_cla_swcount.csv", SourceFormat.EES, SCHOOL_MOVES.publication, _CLA_URL
+    "la_cla_swcount.csv",
+    SourceFormat.EES,
+    SCHOOL_MOVES.publication,
+    _CLA_URL,
+    released=_STABILITY_RELEASED,
 )
-HEALTH = Source("la_conviction_health_outcome_cla.csv", SourceFormat.EES, _CLA, _CLA_URL)
-CARE_LEAVER_ACTIVITY = Source("la_care_leavers_activity.csv", SourceFormat.EES, _CLA, _CLA_URL)
+HEALTH = Source(
+    "la_conviction_health_outcome_cla.csv", SourceFormat.EES, _CLA, _CLA_URL, released=_CLA_RELEASED
+)
+CARE_LEAVER_ACTIVITY = Source(
+    "la_care_leavers_activity.csv", SourceFormat.EES, _CLA, _CLA_URL, released=_CLA_RELEASED
+)
 CARE_LEAVER_ACCOMMODATION = Source(
-    "la_care_leavers_accommodation_suitability.csv", SourceFormat.EES, _CLA, _CLA_URL
+    "la_care_leavers_accommodation_suitability.csv",
+    SourceFormat.EES,
+    _CLA,
+    _CLA_URL,
+    released=_CLA_RELEASED,
 )
 ADOPTION = Source(
     "national_cla_adopted_average_time_between_adoption_process_stages.csv",
     SourceFormat.EES,
     _CLA,
     _CLA_URL,
+    released=_CLA_RELEASED,
 )
 ABSENCE = Source(
-    "absence_la.csv", SourceFormat.EES, _OUTCOMES, _OUTCOMES_URL, PeriodType.ACADEMIC_YEAR
+    "absence_la.csv",
+    SourceFormat.EES,
+    _OUTCOMES,
+    _OUTCOMES_URL,
+    PeriodType.ACADEMIC_YEAR,
+    _OUTCOMES_RELEASED,
 )
-KS2 = Source("ks2_la.csv", SourceFormat.EES, _OUTCOMES, _OUTCOMES_URL, PeriodType.ACADEMIC_YEAR)
-KS4 = Source("ks4_la.csv", SourceFormat.EES, _OUTCOMES, _OUTCOMES_URL, PeriodType.ACADEMIC_YEAR)
+KS2 = Source(
+    "ks2_la.csv",
+    SourceFormat.EES,
+    _OUTCOMES,
+    _OUTCOMES_URL,
+    PeriodType.ACADEMIC_YEAR,
+    _OUTCOMES_RELEASED,
+)
+KS4 = Source(
+    "ks4_la.csv",
+    SourceFormat.EES,
+    _OUTCOMES,
+    _OUTCOMES_URL,
+    PeriodType.ACADEMIC_YEAR,
+    _OUTCOMES_RELEASED,
+)
 WORKFORCE = Source(
     "csww_indicators_2017_to_*.csv",
     SourceFormat.EES,
-    "DfE, Children's social work workforce (Explore Education Statistics)",
+    "Department for Education, Children's social work workforce (Explore Education Statistics)",
     _EES + "children-s-social-work-workforce",
     PeriodType.REPORTING_YEAR,
+    datetime.date(2026, 3, 19),
 )
 HOSPITAL = Source(
     "region_hospital_admissions_*.csv",
     SourceFormat.FINGERTIPS,
-    "OHID Fingertips, indicator 90284 (Child and Maternal Health profile)",
+    "Office for Health Improvement and Disparities (OHID), Fingertips, indicator 90284 (Child "
+    "and Maternal Health profile)",
     "https://fingertips.phe.org.uk/search/90284",
+    released=datetime.date(2025, 2, 4),
 )
-LAIT = Source("bds_long_*.parquet", SourceFormat.LAIT, _LAIT, _LAIT_URL)
+LAIT = Source(
+    "bds_long_*.parquet",
+    SourceFormat.LAIT,
+    _LAIT,
+    _LAIT_URL,
+    released=datetime.date(2026, 4, 8),
+)
 _OUTTURN = (
-    "MHCLG, Local authority revenue expenditure and financing England: individual local "
-    "authority data, outturn"
+    "Ministry of Housing, Communities and Local Government (MHCLG), Local authority revenue "
+    "expenditure and financing England: individual local authority data, outturn"
 )
 _OUTTURN_URL = (
     "https://www.gov.uk/government/statistics/local-authority-revenue-expenditure-and-financing-"
@@ -207,56 +306,69 @@ SPENDING_SUMMARY = Source(
     SourceFormat.REVENUE_OUTTURN,
     _OUTTURN + " (RSX: revenue expenditure by service)",
     _OUTTURN_URL,
+    released=datetime.date(2025, 12, 4),
 )
 SOCIAL_CARE_SPENDING = Source(
     "RO3_LA_Data_*_data_by_LA.ods",
     SourceFormat.REVENUE_OUTTURN,
     _OUTTURN + " (RO3: social care expenditure)",
     _OUTTURN_URL,
+    released=datetime.date(2025, 12, 4),
 )
 OFSTED_INSPECTIONS = Source(
     "LA_Inspection_Outcomes_as_at_*.ods",
     SourceFormat.OFSTED_INSPECTIONS,
     "Ofsted, Local authority inspection outcomes (official statistics)",
     "https://www.gov.uk/government/statistics/local-authority-inspection-outcomes-as-at-31-march-2025",
+    # The DfE dashboard's data sources page: Ofsted's "Children's social care data in England
+    # 2025", which publishes the file.
+    released=datetime.date(2025, 9, 25),
 )
 #: Ofsted's four grades, best first, as the inspection outcomes file writes them.
 OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
 
 _SOCIAL_CARE_GROUPS = (
-    # (key suffix, EES social_care_group, who, DfE label)
+    # (key suffix, EES social_care_group, who)
     ("cino", "CINO at 31 March", "children in need at 31 March (not on a child protection "
-     "plan or looked after)", "CINO at 31 March"),
+     "plan or looked after)"),
     ("cppo", "CPPO at 31 March", "children on a child protection plan at 31 March (not looked "
-     "after)", "CPPO at 31 March"),
+     "after)"),
     ("cla", "CLA 12 months at 31 March", "children looked after continuously for 12 months at "
-     "31 March", "CLA 12 months on 31 March"),
+     "31 March"),
 )  # fmt: skip
 _ASSESSMENT_FACTORS = (
-    # (EES column, DfE label, heading)
-    ("Domestic_Abuse_child", "Domestic Abuse child", "Child abuse / neglect"),
-    ("Domestic_Abuse_parent", "Domestic Abuse parent", "Child abuse / neglect"),
-    ("Domestic_Abuse_person", "Domestic Abuse person", "Child abuse / neglect"),
-    ("Emotional_Abuse", "Emotional Abuse", "Child abuse / neglect"),
-    ("Faith_linked_abuse", "Faith linked abuse", "Child abuse / neglect"),
-    ("Neglect", "Neglect", "Child abuse / neglect"),
-    ("Physical_Abuse_adult_on_child", "Physical Abuse adult on child", "Child abuse / neglect"),
-    ("Physical_Abuse_child_on_child", "Physical Abuse child on child", "Child abuse / neglect"),
-    ("Physical_Abuse_unknown", "Physical Abuse unknown", "Child abuse / neglect"),
-    ("Sexual_Abuse_adult_on_child", "Sexual Abuse adult on child", "Child abuse / neglect"),
-    ("Sexual_Abuse_child_on_child", "Sexual Abuse child on child", "Child abuse / neglect"),
-    ("Sexual_Abuse_unknown", "Sexual Abuse unknown", "Child abuse / neglect"),
-    ("Child_criminal_exploitation", "Child criminal exploitation", "Harms outside the home"),
-    ("Child_sexual_exploitation", "Child sexual exploitation", "Harms outside the home"),
-    ("Gangs", "Gangs", "Harms outside the home"),
-    ("Going_missing", "Going missing", "Harms outside the home"),
-    ("Trafficking", "Trafficking", "Harms outside the home"),
-)
+    # (EES column, what was recorded, in plain words, heading)
+    ("Domestic_Abuse_child", "domestic abuse (the child as the subject)", "Child abuse / neglect"),
+    ("Domestic_Abuse_parent", "domestic abuse (a parent or carer as the subject)",
+     "Child abuse / neglect"),
+    ("Domestic_Abuse_person", "domestic abuse (another person in the household as the subject)",
+     "Child abuse / neglect"),
+    ("Emotional_Abuse", "emotional abuse", "Child abuse / neglect"),
+    ("Faith_linked_abuse", "abuse linked to faith or belief", "Child abuse / neglect"),
+    ("Neglect", "neglect", "Child abuse / neglect"),
+    ("Physical_Abuse_adult_on_child", "physical abuse of the child by an adult",
+     "Child abuse / neglect"),
+    ("Physical_Abuse_child_on_child", "physical abuse of the child by another child",
+     "Child abuse / neglect"),
+    ("Physical_Abuse_unknown", "physical abuse (by someone not recorded)",
+     "Child abuse / neglect"),
+    ("Sexual_Abuse_adult_on_child", "sexual abuse of the child by an adult",
+     "Child abuse / neglect"),
+    ("Sexual_Abuse_child_on_child", "sexual abuse of the child by another child",
+     "Child abuse / neglect"),
+    ("Sexual_Abuse_unknown", "sexual abuse (by someone not recorded)", "Child abuse / neglect"),
+    ("Child_criminal_exploitation", "child criminal exploitation", "Harms outside the home"),
+    ("Child_sexual_exploitation", "child sexual exploitation", "Harms outside the home"),
+    ("Gangs", "concerns about gangs", "Harms outside the home"),
+    ("Going_missing", "going missing", "Harms outside the home"),
+    ("Trafficking", "trafficking", "Harms outside the home"),
+)  # fmt: skip
 
 _POPULATION_NOTE = (
-    "Computed as the DfE dashboard does: the count divided by the ONS mid-year estimate of "
-    "children aged 0 to 17 for the year before the period end (mid-2024 for the year to 31 "
-    "March 2025), times 10,000. Shown to the nearest whole number, as on the DfE dashboard."
+    "Computed as the Department for Education's dashboard does: the count divided by the Office "
+    "for National Statistics (ONS) mid-year estimate of children aged 0 to 17 for the year "
+    "before the period end (mid-2024 for the year to 31 March 2025), times 10,000. Shown to the "
+    "nearest whole number, as on the Department for Education's dashboard."
 )
 _COVID_ACADEMIC = (
     "No figures for 2019/20 (and, for key stage 2, 2020/21): exams and attendance collection "
@@ -269,9 +381,9 @@ _CARE_LEAVER_NOTE = (
 )
 _MISSING_NOTE = (
     "Recording of 'missing' and 'away from placement without authorisation' differs between "
-    "local authorities: many record every incident as missing. The DfE advises that these "
-    "figures are potentially misleading on a public dashboard, so they are shown only on the "
-    "restricted dashboards; compare local authorities with care."
+    "local authorities: many record every incident as missing. The Department for Education "
+    "advises that these figures are potentially misleading on a public dashboard, so they are "
+    "shown only on the restricted dashboards; compare local authorities with care."
 )
 _JOINT_RETURN_NOTE = (
     "Kingston upon Thames and Richmond upon Thames (and, from 2021, North and West "
@@ -279,17 +391,119 @@ _JOINT_RETURN_NOTE = (
     "left out of statistical-neighbour medians."
 )
 _LAIT_NOTE = (
-    "Taken from the DfE Local Authority Interactive Tool, which republishes the Children looked "
-    "after figures: the file the DfE dashboard reads (la_cla_on_31_march_by_characteristics) "
-    "is not among the files this service ships. LAIT marks every withheld figure '-'."
+    "Taken from the Department for Education's Local Authority Interactive Tool, which "
+    "republishes the Children looked after figures: the file the Department for Education's "
+    "dashboard reads (la_cla_on_31_march_by_characteristics) is not among the files this "
+    "service ships. LAIT marks every withheld figure '-'."
+)
+
+# How to read each figure (``IndicatorSpec.guidance``), from the DfE dashboard's supporting
+# information (October 2024) and per-indicator text (CSC_outcomes_and_enablers R/*_page.R,
+# R/additional_info_code.R), and the ADCS response to the National Framework and dashboard
+# consultation (May 2023). Every page adds the shared paragraph on what any indicator can and
+# cannot tell you (dashboards/indicator.html).
+_POVERTY = (
+    "Children's social care involvement is closely linked to poverty and deprivation, so "
+    "compare with places like this one and read the figure beside the local context."
+)
+_SMALL_GROUPS = (
+    "The groups are small in many local authorities, so many figures are withheld and a "
+    "figure can change a lot from one year to the next by chance."
+)
+_ABSENCE_GUIDANCE = (
+    "Going to school is a key part of children's development and wellbeing. Children in need "
+    "can face barriers to attending, and children's social care has a part in helping to "
+    "overcome them.",
+    "Children with special educational needs and disabilities are counted as children in need "
+    "and can have health needs that affect their attendance. Who is a child in need changes "
+    "through the year, and school records can lag by up to two terms.",
+    _SMALL_GROUPS,
+)
+_ATTAINMENT_GUIDANCE = (
+    "Educational attainment matters for children's long-term outcomes, and children should be "
+    "supported to make progress in education. Virtual school heads have a duty to promote the "
+    "attainment of the children their local authority looks after.",
+    "How long a child has been in care matters: research shows that the stability of care "
+    "improves educational outcomes over time, compared with children in need who are not in "
+    "care. A group's figure also depends on how many of its pupils have special educational "
+    "needs.",
+    _SMALL_GROUPS,
+)
+_CARE_ENTRY_GUIDANCE = (
+    "A low rate of children in care is not a goal in itself, and a high rate does not mean poor "
+    "practice: what matters is that the right children are in care, at the right time, in the "
+    "right homes.",
+    _POVERTY,
+)
+_UASC_GUIDANCE = (
+    "Unaccompanied asylum-seeking children have applied for asylum in their own right and are "
+    "separated from their parents and from any other adult responsible for them. Local "
+    "authorities have a legal duty to look after them.",
+    "The figure is given for context, not as a measure of practice. It is higher in some local "
+    "authorities, such as those with a port of entry; since 2016 the National Transfer Scheme "
+    "moves children between local authorities to share the responsibility more evenly.",
+)
+_CPP_GUIDANCE = (
+    "A child protection plan is made when a child protection conference finds a child at risk "
+    "of significant harm. The Department for Education includes plans that last a long time, "
+    "or that are repeated, because they can mean a family did not get the help it needed to "
+    "address its difficulties.",
+)
+_FACTOR_GUIDANCE = (
+    "Factors are what the social worker records as relevant at the end of an assessment, and "
+    "most children have more than one. Not every assessment has factors recorded, and "
+    "recording differs between local authorities: the Department for Education advises that "
+    "the figure does not show how common a kind of abuse, neglect or harm is in an area.",
+    "A higher rate can mean that concerns are recognised and recorded more often, as well as "
+    "more need.",
+)
+_FAMILY_ORDER_GUIDANCE = (
+    "Leaving care to live permanently with people the child knows, often relatives, under a "
+    "court order shows that a home within the family network is being prioritised.",
+    "The percentage depends on why children in the area leave care: returning home, adoption "
+    "and turning 18 are counted in the total too, so a change in any of them changes this "
+    "figure.",
+)
+_PLACEMENT_TYPE_GUIDANCE = (
+    "The types add up, with others (living with parents, placed for adoption, and more), to "
+    "every child looked after: a change in one changes the others. The right home depends on "
+    "each child's needs.",
+)
+_CARE_LEAVER_GUIDANCE = (
+    "Young people the local authority is not in touch with are counted in the total, so the "
+    "figure reflects how well it keeps in touch as well as the young people's situations.",
+)
+_SPENDING_GUIDANCE = (
+    "Spending is context: it shows how the local authority prioritises its resources. More "
+    "spending is not in itself better, and the figure says nothing on its own about the "
+    "quality of services.",
+    "Children's services are paid for from many sources (government grants, council tax and "
+    "partners' contributions), and local authorities draw the line around children's services "
+    "spending in different ways: the Association of Directors of Children's Services warns that "
+    "the spending returns vary and are not always reliable, so compare with care. The local "
+    "financial context, after more than a decade of tight budgets, matters too.",
+)
+_OFSTED_GUIDANCE = (
+    "Ofsted's judgement of the impact of leaders summarises the inspectors' view of the "
+    "culture and practice of leadership at the local authority's latest inspection, which may "
+    "have been several years ago. It is a judgement, not a figure computed from data, and it is "
+    "not Ofsted's overall effectiveness judgement.",
+    "A count of local authorities says how ratings are spread across an area, not how well "
+    "any one local authority is doing now.",
+)
+_WORKFORCE_GUIDANCE = (
+    "Full-time equivalent counts staff by their hours: two social workers working half time "
+    "count as one. Local authorities' human resources systems record and report the workforce "
+    "differently, which affects comparisons, and the workforce figures do not measure the "
+    "quality of practice.",
 )
 
 _LAIT_CEASED_NOTE = (
-    "Taken from the DfE Local Authority Interactive Tool, which republishes the Children looked "
-    "after figures: the 2025 release of the file the DfE dashboard reads "
-    "(la_children_who_ceased_during_the_year) is not among the files this service ships, and "
-    "LAIT holds its figures, 2020 to 2025, with 2024 as revised in that release. LAIT marks "
-    "every withheld figure '-'."
+    "Taken from the Department for Education's Local Authority Interactive Tool (LAIT), which "
+    "republishes the Children looked after figures: the 2025 release of the file the Department "
+    "for Education's dashboard reads (la_children_who_ceased_during_the_year) is not among the "
+    "files this service ships, and LAIT holds its figures, 2020 to 2025, with 2024 as revised "
+    "in that release. LAIT marks every withheld figure '-'."
 )
 
 
@@ -297,15 +511,15 @@ def _absence_specs() -> list[IndicatorSpec]:
     measures = (
         # (key, column, numerator, denominator, title, definition)
         ("absence_overall", "pt_overall", "t_sess_overall", "t_sess_possible",
-         "Overall absence for {label}",
+         "Overall absence of {who}",
          "Sessions missed for any reason (authorised or unauthorised) as a percentage of "
          "possible sessions, over the six half terms of the academic year, for {who}."),
         ("persistent_absence", "pt_pupils_pa_10_exact", "t_pupils_pa_10_exact", "t_pupils",
-         "Persistent absentees for {label} (overall absence 10% or more)",
+         "Persistent absence (missing 10% or more of sessions) of {who}",
          "Pupils who missed 10% or more of their possible sessions, as a percentage of pupils, "
          "for {who}."),
         ("severe_absence", "pt_pupils_pa_50_exact", "t_pupils_pa_50_exact", "t_pupils",
-         "Severe absentees for {label} (overall absence 50% or more)",
+         "Severe absence (missing 50% or more of sessions) of {who}",
          "Pupils who missed 50% or more of their possible sessions, as a percentage of pupils, "
          "for {who}."),
     )  # fmt: skip
@@ -313,11 +527,11 @@ def _absence_specs() -> list[IndicatorSpec]:
     for first_row, (key, column, numerator, denominator, title, definition) in zip(
         (8, 11, 14), measures, strict=True
     ):
-        for row, (suffix, group, who, label) in enumerate(_SOCIAL_CARE_GROUPS, start=first_row):
+        for row, (suffix, group, who) in enumerate(_SOCIAL_CARE_GROUPS, start=first_row):
             specs.append(
                 IndicatorSpec(
                     key=f"{key}_{suffix}",
-                    title=title.format(label=label),
+                    title=title.format(who=who),
                     group=OUTCOME_1,
                     heading="Child wellbeing and development",
                     unit=Unit.PERCENT,
@@ -331,6 +545,7 @@ def _absence_specs() -> list[IndicatorSpec]:
                     numerator_column=numerator,
                     denominator_column=denominator,
                     caveats=(_COVID_ACADEMIC,),
+                    guidance=_ABSENCE_GUIDANCE,
                     dfe_sort_order=row,
                 )
             )
@@ -339,12 +554,12 @@ def _absence_specs() -> list[IndicatorSpec]:
 
 def _attainment_specs() -> list[IndicatorSpec]:
     specs = []
-    for row, (suffix, group, who, label) in enumerate(_SOCIAL_CARE_GROUPS, start=17):
+    for row, (suffix, group, who) in enumerate(_SOCIAL_CARE_GROUPS, start=17):
         specs.append(
             IndicatorSpec(
                 key=f"ks2_rwm_{suffix}",
-                title=f"{label} pupils achieving expected standard in reading, writing and "
-                "mathematics combined (KS2)",
+                title=f"Percentage of {who} reaching the expected standard in reading, writing "
+                "and mathematics at the end of primary school (key stage 2)",
                 group=OUTCOME_1,
                 heading="Educational attainment",
                 unit=Unit.PERCENT,
@@ -358,14 +573,16 @@ def _attainment_specs() -> list[IndicatorSpec]:
                 numerator_column="t_rwm_met_expected_standard",
                 denominator_column="t_rwm_eligible_pupils",
                 caveats=(_COVID_ACADEMIC,),
+                guidance=_ATTAINMENT_GUIDANCE,
                 dfe_sort_order=row,
             )
         )
-    for row, (suffix, group, who, label) in enumerate(_SOCIAL_CARE_GROUPS, start=20):
+    for row, (suffix, group, who) in enumerate(_SOCIAL_CARE_GROUPS, start=20):
         specs.append(
             IndicatorSpec(
                 key=f"ks4_att8_{suffix}",
-                title=f"Average attainment 8 for {label} (KS4)",
+                title="Average Attainment 8 score at the end of secondary school (key stage 4) "
+                f"of {who}",
                 group=OUTCOME_1,
                 heading="Educational attainment",
                 unit=Unit.SCORE,
@@ -382,6 +599,7 @@ def _attainment_specs() -> list[IndicatorSpec]:
                     "Grades in 2019/20 and 2020/21 were centre or teacher assessed, so "
                     "attainment in those years is not comparable with other years.",
                 ),
+                guidance=_ATTAINMENT_GUIDANCE,
                 dfe_sort_order=row,
             )
         )
@@ -392,12 +610,12 @@ def _assessment_factor_specs() -> list[IndicatorSpec]:
     return [
         IndicatorSpec(
             key="af_" + column.lower(),
-            title=f"Rate of {label}, per 10,000 children",
+            title=f"Rate of assessments recording {label} as a factor, per 10,000 children",
             group=OUTCOME_2,
             heading=heading,
             unit=Unit.RATE_PER_10K,
             decimals=0,
-            definition=f"Episodes of need with '{label}' recorded as a factor at the end of a "
+            definition=f"Episodes of need with {label} recorded as a factor at the end of a "
             "children's social care assessment in the year to 31 March, per 10,000 children "
             "aged 0 to 17.",
             source=C3,
@@ -408,6 +626,7 @@ def _assessment_factor_specs() -> list[IndicatorSpec]:
                 "An assessment can record several factors; a factor can be recorded for more "
                 "than one assessment of the same child.",
             ),
+            guidance=_FACTOR_GUIDANCE,
             dfe_sort_order=row,
         )
         for row, (column, label, heading) in enumerate(_ASSESSMENT_FACTORS, start=26)
@@ -416,15 +635,27 @@ def _assessment_factor_specs() -> list[IndicatorSpec]:
 
 def _care_leaver_specs() -> list[IndicatorSpec]:
     measures = (
-        # (first DfE row, key, source, breakdown, total breakdown, title, what)
+        # (first DfE row, key, source, breakdown, total breakdown, title, what, guidance)
         (52, "care_leavers_eet", CARE_LEAVER_ACTIVITY,
          "Total in education, employment or training", "Total",
          "Care leavers in education, employment or training ({age})",
-         "in education, employment or training"),
+         "in education, employment or training",
+         ("Care leavers should be supported into education, employment or training that "
+          "helps them reach their own goals. This is one of the few indicators about "
+          "outcomes for young people rather than about services.",
+          "Many care leavers came to England as unaccompanied asylum-seeking children. Until "
+          "their immigration status is decided, and while they have no recourse to public "
+          "funds, they often cannot legally work or study, so local authorities that looked "
+          "after more of them can have lower figures for reasons outside their control.",
+          *_CARE_LEAVER_GUIDANCE)),
         (54, "care_leavers_suitable_accommodation", CARE_LEAVER_ACCOMMODATION,
          "Accommodation considered suitable", "Suitability total",
          "Care leavers in accommodation considered suitable ({age})",
-         "whose accommodation was considered suitable"),
+         "whose accommodation was considered suitable",
+         ("Whether accommodation is suitable is the local authority's judgement of whether it "
+          "meets the young person's needs; it is not the young person's own view of their "
+          "home.",
+          *_CARE_LEAVER_GUIDANCE)),
     )  # fmt: skip
     return [
         IndicatorSpec(
@@ -442,9 +673,10 @@ def _care_leaver_specs() -> list[IndicatorSpec]:
             numerator_column="care_leaver_count",
             denominator_filters={"care_leaver_age": age, "breakdown": total},
             caveats=(_CARE_LEAVER_NOTE,),
+            guidance=guidance,
             dfe_sort_order=row,
         )
-        for first_row, key, source, breakdown, total, title, what in measures
+        for first_row, key, source, breakdown, total, title, what, guidance in measures
         for row, age in enumerate(("17 to 18 years", "19 to 21 years"), start=first_row)
     ]
 
@@ -500,16 +732,27 @@ def _missing_specs() -> list[IndicatorSpec]:
 
 def _placement_type_specs() -> list[IndicatorSpec]:
     types = (
-        # (DfE row, key, LAIT measure, title, what)
-        (48, "placement_foster", "LAC_Foster_Placements", "% CLA on 31 March living in foster care",
-         "in foster placements"),
+        # (DfE row, key, LAIT measure, title, what, guidance)
+        (48, "placement_foster", "LAC_Foster_Placements",
+         "Percentage of children looked after on 31 March living in foster care",
+         "in foster placements",
+         "Where it is right for the child, the Department for Education's aim is for children "
+         "in care to live with foster carers."),
         (49, "placement_secure_childrens_homes", "LAC_SecHome_And_ChildHome",
-         "% CLA on 31 March living in secure homes and children's homes",
-         "in secure children's homes or children's homes"),
+         "Percentage of children looked after on 31 March living in secure children's homes "
+         "and children's homes",
+         "in secure children's homes or children's homes",
+         "Residential care is not bad in itself: children's homes have an important role, and "
+         "for some children they are the right home. A child lives in a secure children's "
+         "home when a court has decided it, to keep them or others safe or through the youth "
+         "justice system."),
         (50, "placement_independent_supported", "LAC_Ind_SInd_Liv_Arr",
-         "% CLA on 31 March living in independent and semi-independent living "
-         "arrangements/supported accommodation",
-         "in independent and semi-independent living arrangements or supported accommodation"),
+         "Percentage of children looked after on 31 March living in independent or "
+         "semi-independent living arrangements or supported accommodation",
+         "in independent and semi-independent living arrangements or supported accommodation",
+         "Supported accommodation is for young people aged 16 and 17 getting ready to live "
+         "independently, so the figure depends on how many older children, including "
+         "unaccompanied asylum-seeking children, the local authority looks after."),
     )  # fmt: skip
     return [
         IndicatorSpec(
@@ -528,15 +771,16 @@ def _placement_type_specs() -> list[IndicatorSpec]:
             + (
                 (
                     "Former independent and semi-independent placements had to register with "
-                    "Ofsted as supported accommodation from 28 October 2023; the DfE asks for "
-                    "caution with the 2024 figures.",
+                    "Ofsted as supported accommodation from 28 October 2023; the Department for "
+                    "Education asks for caution with the 2024 figures.",
                 )
                 if key == "placement_independent_supported"
                 else ()
             ),
+            guidance=(guidance, *_PLACEMENT_TYPE_GUIDANCE),
             dfe_sort_order=row,
         )
-        for row, key, measure, title, what in types
+        for row, key, measure, title, what, guidance in types
     ]
 
 
@@ -571,6 +815,7 @@ def _leadership_specs() -> list[IndicatorSpec]:
             denominator_column="Total Service Expenditure - Total Expenditure (C3 = C1 + C2)",
             compute=Compute.SHARE,
             caveats=_SPENDING_NOTES,
+            guidance=_SPENDING_GUIDANCE,
             dfe_sort_order=56,
         ),
         IndicatorSpec(
@@ -588,17 +833,19 @@ def _leadership_specs() -> list[IndicatorSpec]:
             compute=Compute.PER_CHILD,
             caveats=(
                 *_SPENDING_NOTES,
-                "Divided by the ONS mid-2024 estimate of children aged 0 to 17, as the "
+                "Divided by the Office for National Statistics (ONS) mid-2024 estimate of "
+                "children aged 0 to 17, as the "
                 "Department for Education's dashboard does (for the year to 31 March 2025). As "
                 "there, a region's children include those of its authorities without a "
                 "spending figure, so that region's figure is lower than the spend per child of "
                 "the authorities that reported. Shown to the nearest pound.",
             ),
+            guidance=_SPENDING_GUIDANCE,
             dfe_sort_order=57,
         ),
         IndicatorSpec(
             key="spend_share_not_cla",
-            title="Share of children's services spend not on children looked after (CLA)",
+            title="Share of children's services spend not on children looked after",
             group=ENABLER_LEADERS,
             heading="Spending",
             unit=Unit.PERCENT,
@@ -612,6 +859,12 @@ def _leadership_specs() -> list[IndicatorSpec]:
             denominator_column="TOTAL CHILDREN SOCIAL CARE - Total Expenditure (C3 = C1 + C2)",
             compute=Compute.SHARE_OF_REST,
             caveats=_SPENDING_NOTES,
+            guidance=(
+                "Spending other than on children in care includes help for families before "
+                "problems grow: the Department for Education includes it to show the balance "
+                "between helping families early and later statutory intervention.",
+                *_SPENDING_GUIDANCE,
+            ),
             dfe_sort_order=58,
         ),
     ]
@@ -641,6 +894,7 @@ def _leadership_specs() -> list[IndicatorSpec]:
                 "Education's dashboard maps them the same way.",
             ),
             sn_aggregation=NeighbourAggregation.SUM,
+            guidance=_OFSTED_GUIDANCE,
             dfe_sort_order=row,
         )
         for row, grade in enumerate(OFSTED_GRADES, start=59)
@@ -663,11 +917,21 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             value_column="At31_episodes",
             compute=Compute.RATE_PER_10K,
             caveats=(_POPULATION_NOTE,),
+            guidance=(
+                "The Department for Education counts every child in need, including children on "
+                "a child protection plan and children looked after. Many local authorities use a "
+                "narrower definition in their own reports, so this figure may not match a local "
+                "one.",
+                "It shows how many children the wider system is helping. A higher rate can mean "
+                "more need in the area, or that more children are getting help; a lower rate is "
+                "not in itself better. Read it with the rates of children coming into care.",
+                _POVERTY,
+            ),
             dfe_sort_order=1,
         ),
         IndicatorSpec(
             key="rereferral_12m",
-            title="Repeat referrals (within 12 months)",
+            title="Repeat referrals (within 12 months of a previous referral)",
             group=OUTCOME_1,
             heading="Access to support and getting help",
             unit=Unit.PERCENT,
@@ -680,22 +944,40 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             numerator_column="rereferral_count",
             denominator_column="referral_count",
             caveats=("Re-referrals can reflect needs that were not met, or new circumstances.",),
+            guidance=(
+                "A repeat referral may be for a different reason from the first: a new worry or "
+                "a change in the family's circumstances, not only help that did not work.",
+                "The Department for Education includes it because repeated referrals can mean a "
+                "family did not get the support it needed the first time, and can be upsetting "
+                "for the child and family. The figure also reflects how much risk the local "
+                "partnership (schools, health services, the police and others) holds before "
+                "referring a child.",
+            ),
             dfe_sort_order=2,
         ),
         IndicatorSpec(
             key="referrals_not_in_need",
-            title="Referrals assessed as not in need",
+            title="Percentage of referrals where the child was assessed as not in need",
             group=OUTCOME_1,
             heading="Access to support and getting help",
             unit=Unit.PERCENT,
             decimals=1,
             definition="Referrals in the year to 31 March that ended with the child assessed as "
-            "not in need, as a percentage of all referrals in the year. Not on the DfE "
-            "dashboard; shown beside the timely 'assessments ending in no further action'.",
+            "not in need, as a percentage of all referrals in the year. Not on the Department "
+            "for Education's dashboard; shown beside the timely 'assessments ending in no further "
+            "action'.",
             source=C1,
             value_column="not_in_need_percent",
             numerator_column="not_in_need_count",
             denominator_column="referral_count",
+            guidance=(
+                "A referral can rightly end with an assessment finding that the child does not "
+                "need help from children's social care: the family may be helped by early help "
+                "or other services. The figure shows how referrals are made and handled, not "
+                "whether children were helped.",
+                "It depends on who refers children and when, so it reflects the local "
+                "partnership's practice as well as the local authority's.",
+            ),
         ),
         IndicatorSpec(
             key="cla_starting_rate",
@@ -711,6 +993,10 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             filters={"population_type": "Children starting to be looked after each year"},
             numerator_column="children_count",
             denominator_column="population_estimate",
+            guidance=(
+                "It measures how many children come into care during the year.",
+                *_CARE_ENTRY_GUIDANCE,
+            ),
             dfe_sort_order=3,
         ),
         IndicatorSpec(
@@ -729,11 +1015,17 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             caveats=(
                 "Children looked after only under a series of short-term breaks are not counted.",
             ),
+            guidance=(
+                "It counts the children in care on one day, 31 March, so it reflects how long "
+                "children stay in care as well as how many come into care.",
+                *_CARE_ENTRY_GUIDANCE,
+            ),
             dfe_sort_order=4,
         ),
         IndicatorSpec(
             key="uasc_starting_pct",
-            title="% of children starting to be looked after who were UASC",
+            title="Percentage of children starting to be looked after who were unaccompanied "
+            "asylum-seeking children",
             group=OUTCOME_1,
             heading="Family stability",
             unit=Unit.PERCENT,
@@ -746,15 +1038,18 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             filters={"Short Desc": "UASC_%_Starting"},
             caveats=(
                 _LAIT_NOTE,
-                "The DfE dashboard shows a rate per 10,000 children instead; the count it "
-                "divides (from la_children_who_started_to_be_looked_after_during_the_year) is "
-                "not among the files this service ships, so the published percentage is shown.",
+                "The Department for Education's dashboard shows a rate per 10,000 children "
+                "instead; the count it divides (from "
+                "la_children_who_started_to_be_looked_after_during_the_year) is not among the "
+                "files this service ships, so the published percentage is shown.",
             ),
+            guidance=_UASC_GUIDANCE,
             dfe_sort_order=5,
         ),
         IndicatorSpec(
             key="uasc_cla_rate",
-            title="Rate of children looked after on 31 March who were UASC, per 10,000 children",
+            title="Rate of unaccompanied asylum-seeking children looked after on 31 March, per "
+            "10,000 children",
             group=OUTCOME_1,
             heading="Family stability",
             unit=Unit.RATE_PER_10K,
@@ -766,11 +1061,13 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             filters={"Short Desc": "Unacc_Asylmn_Seek_Childn"},
             compute=Compute.RATE_PER_10K,
             caveats=(_POPULATION_NOTE, _LAIT_NOTE),
+            guidance=_UASC_GUIDANCE,
             dfe_sort_order=6,
         ),
         IndicatorSpec(
             key="school_stability",
-            title="% CLA with one or more mid-year school moves",
+            title="Percentage of children looked after with one or more school moves in the middle"
+            " of the school year",
             group=OUTCOME_1,
             heading="School stability",
             unit=Unit.PERCENT,
@@ -793,8 +1090,14 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
                 "school_stability": "Total children",
             },
             caveats=(
-                "Official statistics in development: the DfE is still improving the match to "
-                "the school census.",
+                "Official statistics in development: the Department for Education is still "
+                "improving the match to the school census.",
+            ),
+            guidance=(
+                "Staying at the same school helps children keep their friendships, learning and "
+                "wellbeing. Some moves are still right for a child, for example to a school near "
+                "a new long-term home; the Department for Education asks that any necessary move "
+                "is carefully planned and in the child's best interests.",
             ),
             dfe_sort_order=7,
         ),
@@ -802,8 +1105,8 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
         *_attainment_specs(),
         IndicatorSpec(
             key="repeat_cpp",
-            title="Percentage of child protection plans (CPP) starting during the year which "
-            "were a second or subsequent plan",
+            title="Percentage of child protection plans starting in the year that were a second or"
+            " later plan",
             group=OUTCOME_2,
             heading="Child safety - general",
             unit=Unit.PERCENT,
@@ -815,11 +1118,17 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             value_column="CPP_subsequent_percent",
             numerator_column="CPP_subsequent",
             denominator_column="CPP_start",
+            guidance=(
+                *_CPP_GUIDANCE,
+                "A second plan can still be the right decision: a child's circumstances can "
+                "change, and some children need protecting again. A plan counts as a repeat "
+                "whenever the child had one before, at any time, not only in the last year.",
+            ),
             dfe_sort_order=23,
         ),
         IndicatorSpec(
             key="cpp_open_2yrs",
-            title="Percentage of child protection plans (CPP) longer than 2 years",
+            title="Percentage of child protection plans open for 2 years or more",
             group=OUTCOME_2,
             heading="Child safety - general",
             unit=Unit.PERCENT,
@@ -831,6 +1140,12 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             numerator_column="2_years_or_more",
             denominator_column="CPP_At31",
             caveats=("Some children need a child protection plan for longer than 2 years.",),
+            guidance=(
+                *_CPP_GUIDANCE,
+                "Some children need a plan for longer than 2 years, and ending a plan too early "
+                "is not better. Numbers are small in most local authorities, so the Department "
+                "for Education's dashboard shows only England and the regions.",
+            ),
             dfe_sort_order=24,
         ),
         IndicatorSpec(
@@ -841,11 +1156,17 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             unit=Unit.RATE_PER_10K,
             decimals=0,
             definition="Child protection plans open on 31 March per 10,000 children aged 0 to "
-            "17. Not on the DfE dashboard; shown beside the timely child protection rate.",
+            "17. Not on the Department for Education's dashboard; shown beside the timely child "
+            "protection rate.",
             source=D5,
             value_column="CPP_At31",
             compute=Compute.RATE_PER_10K,
             caveats=(_POPULATION_NOTE,),
+            guidance=(
+                "A higher or lower rate is not better in itself: it depends on need in the area "
+                "and on local practice.",
+                _POVERTY,
+            ),
         ),
         IndicatorSpec(
             key="hospital_admissions_injuries",
@@ -864,11 +1185,19 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             denominator_column="Denominator",
             caveats=(
                 "Fingertips publishes no Inner or Outer London figure: they are computed, as "
-                "the DfE dashboard does, from the boroughs' admissions and populations.",
+                "the Department for Education's dashboard does, from the boroughs' admissions "
+                "and populations.",
                 "City of London is counted with Hackney, and the Isles of Scilly with Cornwall: "
                 "their own figures show as 'x' (not available).",
                 "Fingertips figures are on April 2023 boundaries; years before a new authority "
                 "existed are not shown for it.",
+            ),
+            guidance=(
+                "It counts emergency hospital admissions for injuries of every kind, accidental "
+                "and deliberate, of all children aged 0 to 14 living in the area, not only "
+                "children known to children's social care.",
+                "Changes to how hospitals record same-day emergency care, from 2021/22, may have "
+                "lowered the number of admissions counted in some areas.",
             ),
             dfe_sort_order=25,
         ),
@@ -876,8 +1205,8 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
         *_assessment_factor_specs(),
         IndicatorSpec(
             key="ceased_sgo",
-            title="Percentage of children who ceased being looked after due to a special "
-            "guardianship order (SGO)",
+            title="Percentage of children who stopped being looked after because a special "
+            "guardianship order was made",
             group=OUTCOME_3,
             heading="Families engaging and receiving support from their family network",
             unit=Unit.PERCENT,
@@ -889,12 +1218,18 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             value_column="Values",
             filters={"Short Desc": "LAC_ceased_SGO%"},
             caveats=(_LAIT_CEASED_NOTE,),
+            guidance=(
+                "A special guardianship order is a court order that makes one or more people, "
+                "often relatives, the child's special guardian, with parental responsibility "
+                "until the child is 18.",
+                *_FAMILY_ORDER_GUIDANCE,
+            ),
             dfe_sort_order=43,
         ),
         IndicatorSpec(
             key="ceased_cao",
-            title="Percentage of children who ceased being looked after due to a residence "
-            "order or child arrangements order (CAO)",
+            title="Percentage of children who stopped being looked after because a child "
+            "arrangements order (or residence order) was made",
             group=OUTCOME_3,
             heading="Families engaging and receiving support from their family network",
             unit=Unit.PERCENT,
@@ -906,11 +1241,18 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             value_column="Values",
             filters={"Short Desc": "LAC_ceased_CAO%"},
             caveats=(_LAIT_CEASED_NOTE,),
+            guidance=(
+                "A child arrangements order is a court order that decides where and with whom a "
+                "child lives, for example with a grandparent or another relative (a residence "
+                "order before 2014).",
+                *_FAMILY_ORDER_GUIDANCE,
+            ),
             dfe_sort_order=44,
         ),
         IndicatorSpec(
             key="placement_stability_3plus",
-            title="% CLA on 31 March with 3 or more placements during the year",
+            title="Percentage of children looked after on 31 March who had 3 or more placements "
+            "during the year",
             group=OUTCOME_4,
             heading="Stability and quality of where a child lives",
             unit=Unit.PERCENT,
@@ -928,12 +1270,19 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
                 "cla_group": "CLA on 31 March",
                 "placement_stability": "Total children",
             },
+            guidance=(
+                "Stable homes matter: the Department for Education's aim is to keep to a minimum "
+                "the number of times children have to move while in care.",
+                "A move can still be right for a child, for example to live with brothers or "
+                "sisters or to move to a long-term home; the figure counts every move alike. "
+                "Nothing is published on the average number of moves.",
+            ),
             dfe_sort_order=45,
         ),
         IndicatorSpec(
             key="placed_20_miles",
-            title="% CLA on 31 March placed more than 20 miles from home, outside the local "
-            "authority boundary",
+            title="Percentage of children looked after on 31 March placed more than 20 miles from "
+            "home, outside the local authority",
             group=OUTCOME_4,
             heading="Stability and quality of where a child lives",
             unit=Unit.PERCENT,
@@ -946,9 +1295,18 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             filters={"Short Desc": "LACDistance"},
             caveats=(
                 _LAIT_NOTE,
-                "The DfE dashboard counts every placement more than 20 miles from home, inside "
-                "or outside the boundary; LAIT publishes only those outside it, so this figure "
-                "is a little lower.",
+                "The Department for Education's dashboard counts every placement more than 20 "
+                "miles from home, inside or outside the boundary; the Local Authority Interactive "
+                "Tool publishes only those outside it, so this figure is a little lower.",
+            ),
+            guidance=(
+                "Living near home can help children stay at their school and keep in touch with "
+                "family and friends. But a home far away is sometimes right for a child: to keep "
+                "them safe from harm in their home area, or to live with relatives or in a home "
+                "that meets their needs.",
+                "Geography matters: 20 miles is a long way in a city and a short one in a rural "
+                "county, and in a small local authority a home nearby may be outside its "
+                "boundary.",
             ),
             dfe_sort_order=46,
         ),
@@ -973,7 +1331,14 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             compute=Compute.YEARS_MONTHS,
             caveats=(
                 "Published for England only. The file gives years and months ('01:02'); this "
-                "is shown in months, as on the DfE dashboard.",
+                "is shown in months, as on the Department for Education's dashboard.",
+            ),
+            guidance=(
+                "For children for whom adoption is the right plan, moving to their adoptive "
+                "home as soon as possible gives them stability.",
+                "The average includes children who wait a long time for the right family, such "
+                "as older children, brothers and sisters to be adopted together and disabled "
+                "children, so a longer average is not in itself a failing.",
             ),
             dfe_sort_order=47,
             national_only=True,
@@ -981,7 +1346,8 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
         *_placement_type_specs(),
         IndicatorSpec(
             key="sdq_average",
-            title="Average SDQ score",
+            title="Average emotional and behavioural difficulties score of children looked after "
+            "(Strengths and Difficulties Questionnaire)",
             group=OUTCOME_4,
             heading="Child wellbeing",
             unit=Unit.SCORE,
@@ -996,13 +1362,22 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
                 "characteristic": "Ages 5 to 16 years with SDQ score",
                 "breakdown": "SDQ average score",
             },
+            guidance=(
+                "The Strengths and Difficulties Questionnaire is a short questionnaire about a "
+                "child's emotional and behavioural wellbeing, filled in by their carer; a higher "
+                "score means more difficulties. It helps social workers and health "
+                "professionals understand what support a child needs.",
+                "The figure shows that scores were collected, not how they were used to help "
+                "children. Only children whose score was received are counted, and how many "
+                "that is differs between local authorities.",
+            ),
             dfe_sort_order=51,
         ),
         *_care_leaver_specs(),
         *_leadership_specs(),
         IndicatorSpec(
             key="sw_turnover_rate",
-            title="Social worker turnover rate (FTE)",
+            title="Social worker turnover rate (full-time equivalent)",
             group=ENABLER_WORKFORCE,
             heading="Workforce stability",
             unit=Unit.PERCENT,
@@ -1015,55 +1390,82 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             numerator_column="leavers_fte",
             denominator_column="inpost_fte",
             caveats=(_JOINT_RETURN_NOTE,),
+            guidance=(
+                "A stable workforce lets children and families keep the same social worker. "
+                "Some turnover is normal, and moves between teams inside the local authority "
+                "are not counted.",
+                *_WORKFORCE_GUIDANCE,
+            ),
             dfe_sort_order=63,
         ),
         IndicatorSpec(
             key="sw_agency_rate",
-            title="Agency worker rate (FTE)",
+            title="Agency social worker rate (full-time equivalent)",
             group=ENABLER_WORKFORCE,
             heading="Workforce stability",
             unit=Unit.PERCENT,
             decimals=1,
-            definition="FTE agency children and family social workers on 30 September as a "
-            "percentage of FTE agency and directly employed social workers.",
+            definition="Agency children and family social workers on 30 September as a "
+            "percentage of agency and directly employed social workers, counted as full-time "
+            "equivalents.",
             source=WORKFORCE,
             value_column="agency_rate_fte",
             caveats=(_JOINT_RETURN_NOTE,),
+            guidance=(
+                "Agency social workers are paid through an agency, or are self-employed, rather "
+                "than employed by the local authority. They can fill gaps, but a stable, "
+                "permanent workforce lets children keep the same worker; national rules on "
+                "employing agency social workers apply from autumn 2024.",
+                *_WORKFORCE_GUIDANCE,
+            ),
             dfe_sort_order=64,
         ),
         IndicatorSpec(
             key="sw_vacancy_rate",
-            title="Vacancy rate (FTE)",
+            title="Social worker vacancy rate (full-time equivalent)",
             group=ENABLER_WORKFORCE,
             heading="Workforce stability",
             unit=Unit.PERCENT,
             decimals=1,
-            definition="FTE vacancies for children and family social workers on 30 September as "
-            "a percentage of FTE vacancies and social workers in post.",
+            definition="Vacancies for children and family social workers on 30 September as a "
+            "percentage of vacancies and social workers in post, counted as full-time "
+            "equivalents.",
             source=WORKFORCE,
             value_column="vacancy_rate_fte",
             caveats=(_JOINT_RETURN_NOTE,),
+            guidance=(
+                "Vacancies include posts the local authority is not actively recruiting to and "
+                "posts covered by agency workers, so a vacancy is not always an empty desk.",
+                *_WORKFORCE_GUIDANCE,
+            ),
             dfe_sort_order=65,
         ),
         IndicatorSpec(
             key="sw_caseload",
-            title="Average caseload (FTE)",
+            title="Average caseload of social workers holding cases (full-time equivalent)",
             group=ENABLER_WORKFORCE,
             heading="Quality of support for children and families",
             unit=Unit.RATIO,
             decimals=1,
-            definition="Cases held on 30 September divided by the FTE number of children and "
-            "family social workers holding cases.",
+            definition="Cases held on 30 September divided by the full-time equivalent number "
+            "of children and family social workers holding cases.",
             source=WORKFORCE,
             value_column="caseload_fte",
             numerator_column="cases",
             denominator_column="case_holders_fte",
             caveats=(_JOINT_RETURN_NOTE,),
+            guidance=(
+                "An average hides outliers: some social workers may hold far more cases than the "
+                "average, and others far fewer. Cases also differ greatly in the work they need, "
+                "so the number alone does not measure workload or the quality of practice.",
+                *_WORKFORCE_GUIDANCE,
+            ),
             dfe_sort_order=66,
         ),
         IndicatorSpec(
             key="sw_stability_3plus",
-            title="% CLA with 3 or more social workers in the past 12 months",
+            title="Percentage of children looked after who had 3 or more social workers in the "
+            "past 12 months",
             group=ENABLER_WORKFORCE,
             heading="Quality of support for children and families",
             unit=Unit.PERCENT,
@@ -1082,6 +1484,11 @@ def _build_indicators() -> tuple[IndicatorSpec, ...]:
             caveats=(
                 "Official statistics in development, first published for 2024. A social worker "
                 "who returns to the child is counted once.",
+            ),
+            guidance=(
+                "Children need consistent relationships, so the aim is as few changes of social "
+                "worker as possible. Some changes are unavoidable or right for the child, for "
+                "example when they move to a team that specialises in children in care.",
             ),
             dfe_sort_order=67,
         ),
@@ -1108,9 +1515,11 @@ _CONTEXT_NOTE = (
 CONTEXT_SOURCE = Source(
     LAIT.pattern,
     SourceFormat.LAIT,
-    "DfE, Local Authority Interactive Tool (LAIT), from the Department for Work and Pensions' "
-    "Children in low income families and the DfE's Schools, pupils and their characteristics",
+    "Department for Education, Local Authority Interactive Tool (LAIT), from the Department for "
+    "Work and Pensions' Children in low income families and the Department for Education's "
+    "Schools, pupils and their characteristics",
     _LAIT_URL,
+    released=LAIT.released,
 )
 CHILD_POVERTY = "child_poverty"
 #: The measures of local context shown beside every figure (the National Framework, the ADCS
@@ -1145,16 +1554,16 @@ CONTEXT_MEASURES: tuple[IndicatorSpec, ...] = tuple(
             "PriFSM",
             "Primary school pupils eligible for free school meals",
             "Pupils in state-funded primary schools who were eligible for free school meals, as a "
-            "percentage of all pupils, in the January school census of the year shown (DfE, "
-            "Schools, pupils and their characteristics).",
+            "percentage of all pupils, in the January school census of the year shown "
+            "(Department for Education, Schools, pupils and their characteristics).",
         ),
         (
             "fsm_secondary",
             "SecFSM",
             "Secondary school pupils eligible for free school meals",
             "Pupils in state-funded secondary schools who were eligible for free school meals, as "
-            "a percentage of all pupils, in the January school census of the year shown (DfE, "
-            "Schools, pupils and their characteristics).",
+            "a percentage of all pupils, in the January school census of the year shown "
+            "(Department for Education, Schools, pupils and their characteristics).",
         ),
     )
 )

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from python_calamine import CalamineError
 
 from dashboards.models import (
@@ -802,7 +804,9 @@ def _store_indicators(
             "definition": spec.definition,
             "source": f"{spec.source.publication}; file {files[spec.key]}",
             "source_url": spec.source.url,
+            "source_released": spec.source.released,
             "caveats": list(spec.caveats),
+            "guidance": list(spec.guidance),
             "sort_order": order,
             "dfe_sort_order": spec.dfe_sort_order,
             "period_type": spec.source.period_type.value,
@@ -826,8 +830,12 @@ def _store_indicators(
 
 def _store_values(
     wanted: Mapping[int, Mapping[tuple[str, str], tuple[object, ...]]],
-) -> tuple[int, int, int]:
-    """Make PublishedValue hold exactly ``wanted`` (indicator id -> rows); only writes changes."""
+) -> tuple[int, int, int, set[int]]:
+    """Make PublishedValue hold exactly ``wanted`` (indicator id -> rows); only writes changes.
+
+    Returns the numbers of rows created, updated and deleted, and the ids of the indicators
+    whose figures changed.
+    """
     existing: dict[tuple[int, str, str], tuple[int, tuple[object, ...]]] = {
         (row[1], row[2], row[3]): (row[0], tuple(row[4:]))
         for row in PublishedValue.objects.values_list(
@@ -854,12 +862,15 @@ def _store_values(
                         **dict(zip(_VALUE_FIELDS, fields, strict=True)),
                     )
                 )
-    stale = [pk for key, (pk, _) in existing.items() if key not in seen]
+    stale_keys = [key for key in existing if key not in seen]
+    stale = [existing[key][0] for key in stale_keys]
     for start in range(0, len(stale), 500):
         PublishedValue.objects.filter(pk__in=stale[start : start + 500]).delete()
     _insert(to_create)
     PublishedValue.objects.bulk_update(to_update, list(_VALUE_FIELDS), batch_size=500)
-    return len(to_create), len(to_update), len(stale)
+    changed = {row[0] for row in to_create} | {value.indicator_id for value in to_update}
+    changed |= {key[0] for key in stale_keys}
+    return len(to_create), len(to_update), len(stale), changed
 
 
 def _insert(rows: Sequence[tuple[Any, ...]]) -> None:
@@ -1020,8 +1031,15 @@ def load_published_data(
 
     with transaction.atomic():
         ids, indicators_changed = _store_indicators(LOADED, files, periods)
-        created, updated, deleted = _store_values({ids[key]: rows for key, rows in records.items()})
+        created, updated, deleted, changed = _store_values(
+            {ids[key]: rows for key, rows in records.items()}
+        )
         ratings_changed = _store_ratings(ratings)
+        # "Last updated" for the service's copy: when a load last changed the figures (and, for
+        # indicators loaded before this was recorded, the first load that records it).
+        PublishedIndicator.objects.filter(Q(pk__in=changed) | Q(figures_updated_at=None)).update(
+            figures_updated_at=timezone.now()
+        )
     return {
         **{key: len(rows) for key, rows in records.items()},
         "created": created,

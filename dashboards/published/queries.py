@@ -1,9 +1,10 @@
 """The query API the public dashboard's pages call, over the loaded published figures.
 
-``indicator_groups``, ``get_indicator``, ``periods``, ``local_authorities``, ``time_series``,
-``regional_comparison``, ``all_las``, ``la_summary``, ``leadership_rating``, ``local_context``
-and ``against_child_poverty`` each return plain frozen dataclasses (a ``Value`` carries its
-number, its suppression code and how it is shown) and take two to four indexed queries.
+``indicator_groups``, ``sources``, ``get_indicator``, ``periods``, ``local_authorities``,
+``time_series``, ``regional_comparison``, ``all_las``, ``la_summary``, ``leadership_rating``,
+``local_context`` and ``against_child_poverty`` each return plain frozen dataclasses (a
+``Value`` carries its number, its suppression code and how it is shown) and take one to four
+indexed queries.
 
 The measures of local context (``catalogue.CONTEXT_KEYS``: child poverty, free school meals)
 are loaded like indicators but listed as none (``_listed``): ``local_context`` and
@@ -36,7 +37,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.db.models import Case, FilteredRelation, Q, QuerySet, When
+from django.db.models import Case, Count, FilteredRelation, Max, Min, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 
 from dashboards.models import (
@@ -55,6 +56,7 @@ from dashboards.published.catalogue import (
     SUPPRESSION_EXPLANATIONS,
     reference_date,
 )
+from dashboards.published.plain_words import DFE_DASHBOARD_NAMES, abbreviations_in
 from portal.models import LocalAuthority
 from portal.models.reference import GeographyLevel
 from portal.reference import comparison_group
@@ -120,6 +122,8 @@ class IndicatorMeta:
 
     ``periods`` are the period labels held, oldest first. ``period_type_label`` says what a
     label means ("Year ending 31 March", "Academic year", "Year to 30 September").
+    ``source_released`` is when the publisher released the loaded file, ``figures_updated_at``
+    when a load last changed the service's copy of its figures.
     """
 
     key: str
@@ -131,17 +135,43 @@ class IndicatorMeta:
     definition: str
     source: str
     source_url: str
+    source_released: datetime.date | None
     caveats: tuple[str, ...]
+    guidance: tuple[str, ...]
     period_type: str
     period_type_label: str
     sn_aggregation: str
     national_only: bool
     dfe_sort_order: int | None
     periods: tuple[str, ...]
+    figures_updated_at: datetime.datetime | None
 
     @property
     def latest_period(self) -> str | None:
         return self.periods[-1] if self.periods else None
+
+    @property
+    def dfe_name(self) -> str:
+        """The DfE dashboard's name for the indicator ("" for figures it does not show)."""
+        return DFE_DASHBOARD_NAMES.get(self.dfe_sort_order or 0, "")
+
+    @property
+    def dfe_name_abbreviations(self) -> tuple[tuple[str, str], ...]:
+        """The abbreviations in ``dfe_name`` with their words, for the page to spell out."""
+        return abbreviations_in(self.dfe_name)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file the public figures come from: its publication and file name (``source``), when
+    the publisher released it, when a load last changed the service's copy of its figures,
+    and how many public indicators it supplies."""
+
+    source: str
+    url: str
+    released: datetime.date | None
+    updated_at: datetime.datetime | None
+    indicators: int
 
 
 @dataclass(frozen=True)
@@ -308,13 +338,16 @@ def _meta(indicator: PublishedIndicator) -> IndicatorMeta:
         definition=indicator.definition,
         source=indicator.source,
         source_url=indicator.source_url,
+        source_released=indicator.source_released,
         caveats=tuple(indicator.caveats),
+        guidance=tuple(indicator.guidance),
         period_type=indicator.period_type,
         period_type_label=PeriodType(indicator.period_type).label,
         sn_aggregation=indicator.sn_aggregation,
         national_only=indicator.national_only,
         dfe_sort_order=indicator.dfe_sort_order,
         periods=tuple(indicator.periods),
+        figures_updated_at=indicator.figures_updated_at,
     )
 
 
@@ -415,6 +448,25 @@ def indicator_groups() -> list[Group]:
             headings=tuple(Heading(title, tuple(items)) for title, items in headings.items()),
         )
         for group, headings in grouped.items()
+    ]
+
+
+def sources() -> list[SourceFile]:
+    """Every file the public indicators come from, in page order of their first indicator.
+
+    One query.
+    """
+    rows = (
+        _indicators()
+        .values("source", "source_url", "source_released")
+        .annotate(first=Min("sort_order"), updated=Max("figures_updated_at"), count=Count("pk"))
+        .order_by("first")
+    )
+    return [
+        SourceFile(
+            row["source"], row["source_url"], row["source_released"], row["updated"], row["count"]
+        )
+        for row in rows
     ]
 
 

@@ -11,6 +11,10 @@ Three pages and their CSV downloads:
 * ``la_summary``: every indicator's latest figure for one LA with its trend and comparators,
   and its local context.
 
+Every page says where its figures come from and when: the publication and file, the date its
+publisher released it and when this service last updated its copy (the index and summary list
+every file). The indicator page also says how to read the figure (``IndicatorSpec.guidance``).
+
 Every view here is ``login_not_required`` (``dashboards.urls.public``). The tables, charts and
 sentences come from ``dashboards.presentation``, shared with the restricted pages.
 
@@ -121,6 +125,11 @@ def _groups() -> list[queries.Group]:
     return cached("groups", [], queries.indicator_groups)
 
 
+def _sources() -> list[queries.SourceFile]:
+    """The files the figures come from, with their release and last-updated dates."""
+    return cached("sources", [], queries.sources)
+
+
 def _local_authorities() -> list[tuple[str, str, str]]:
     return cached("las", [], queries.local_authorities)
 
@@ -201,7 +210,8 @@ def _index_groups() -> list[tuple[queries.Group, str]]:
 
 
 def _index_fragment(form: ChooseLocalAuthorityForm) -> Fragment:
-    html = render_to_string("dashboards/index.html", {"groups": _index_groups(), "form": form})
+    context = {"groups": _index_groups(), "form": form, "sources": _sources()}
+    html = render_to_string("dashboards/index.html", context)
     return Fragment(title="Published figures", html=html)
 
 
@@ -749,7 +759,8 @@ def _indicator_fragment(
 @login_not_required
 @require_safe
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
-    """One indicator: over time, by region and across LAs, with definitions and caveats."""
+    """One indicator: over time, by region and across LAs, with how to read it, definitions
+    and caveats."""
     return _page(request, indicator_fragment(key, request.GET.dict()))
 
 
@@ -866,6 +877,7 @@ def _la_fragment(la: LaProfile) -> Fragment:
         "symbols": SYMBOLS,
         "form": ChooseLocalAuthorityForm(initial={"la": la.code}),
         "csv_url": reverse("dashboards:la_summary_csv", args=[la.code]),
+        "sources": _sources(),
         "leadership": queries.leadership_rating(la.code),
         "leaders_group": ENABLER_LEADERS,
     }

@@ -212,9 +212,10 @@ def test_pages_link_to_the_downloads(pages: Client) -> None:
 def test_cells_a_spreadsheet_would_run_are_guarded() -> None:
     meta = IndicatorMeta(
         key="k", title="=HYPERLINK(\"x\")", group="g", heading="h", unit="count", decimals=0,
-        definition="", source="", source_url="", caveats=(), period_type="financial_year",
-        period_type_label="", sn_aggregation="median", national_only=False,
-        dfe_sort_order=None, periods=("2025",),
+        definition="", source="", source_url="", source_released=None, caveats=(),
+        guidance=(), period_type="financial_year", period_type_label="",
+        sn_aggregation="median", national_only=False, dfe_sort_order=None, periods=("2025",),
+        figures_updated_at=None,
     )  # fmt: skip
     figure = StoredFigure(
         meta, "2025", GeographyLevel.LOCAL_AUTHORITY, "E12000001", "North East", "999",

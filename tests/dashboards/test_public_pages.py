@@ -552,7 +552,7 @@ def test_a_reload_that_adds_figures_shows_within_a_minute(pages: Client) -> None
         ("/published/", 6),
         ("/published/rereferral_12m/?la=370", 24),
         ("/published/rereferral_12m/?la=370&view=neighbours", 25),
-        ("/published/la/370/", 13),
+        ("/published/la/370/", 14),  # + the list of source files and their dates
         ("/published/la/370.csv", 10),
     ],
 )
