@@ -395,7 +395,7 @@ function scatterChart (canvas, spec, format) {
     type: 'scatter',
     data: { datasets },
     options,
-    plugins: [highlightPointLabel]
+    plugins: [whiteBackground, highlightPointLabel]
   })
 }
 
@@ -406,10 +406,9 @@ function draw (canvas) {
   if (!source) return
   const spec = JSON.parse(source.textContent)
   const format = formatter(spec.format)
-  const chart = spec.kind === 'bar' ? barChart(canvas, spec, format) : lineChart(canvas, spec, format)
+  const chart = (CHARTS[spec.kind] ?? lineChart)(canvas, spec, format)
   addDownloadButton(canvas, chart)
   return chart
-  return (CHARTS[spec.kind] ?? lineChart)(canvas, spec, format)
 }
 
 if (Chart) {
