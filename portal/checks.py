@@ -65,7 +65,8 @@ def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> li
             Error(
                 "The production profile (DEBUG off) must use a shared cache: rate limits and "
                 "one-time-code reuse checks depend on it.",
-                hint="Set REDIS_URL=redis://host:6379/0.",
+                hint="Set REDIS_URL=redis://host:6379/0 (and CACHE_URL for a cache Redis of "
+                "its own).",
                 id="portal.E003",
             )
         )

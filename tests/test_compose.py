@@ -74,6 +74,7 @@ def test_app_services_set_only_variables_the_settings_read(name: str) -> None:
     assert environment["DEBUG"] == "false"
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert environment["REDIS_URL"].startswith("redis://redis:6379")
+    assert environment["CACHE_URL"].startswith("redis://cache:6379")
 
 
 def test_redis_keeps_broker_messages() -> None:
@@ -83,12 +84,20 @@ def test_redis_keeps_broker_messages() -> None:
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
 
 
+def test_the_cache_has_a_redis_of_its_own_that_evicts_and_is_bounded() -> None:
+    command = COMPOSE["services"]["cache"]["command"]
+
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert command[command.index("--maxmemory") + 1].endswith("mb")
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_wait_for_healthy_dependencies(name: str) -> None:
     depends_on = COMPOSE["services"][name]["depends_on"]
 
     assert depends_on["postgres"]["condition"] == "service_healthy"
     assert depends_on["redis"]["condition"] == "service_healthy"
+    assert depends_on["cache"]["condition"] == "service_healthy"
     for dep, condition in depends_on.items():
         if condition["condition"] == "service_healthy":
             assert "healthcheck" in COMPOSE["services"][dep]
