@@ -22,15 +22,16 @@ from dashboards.published.queries import IndicatorMeta, Value
 class ChartSection:
     """A chart with its heading, text summary, accessible name, table and CSV link.
 
-    ``chart`` is the spec ``charts.js`` draws (passed with ``json_script``); ``controls`` names
-    a template of controls shown under the heading.
+    ``chart`` is the spec ``charts.js`` draws (passed with ``json_script``), or None where a
+    chart would show nothing the table does not (a series of one year is a row of dots on an
+    empty axis); ``controls`` names a template of controls shown under the heading.
     """
 
     id: str
     heading: str
     summary: str
     label: str
-    chart: dict[str, Any]
+    chart: dict[str, Any] | None
     table: Table
     csv_url: str
     controls: str = ""

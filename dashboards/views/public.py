@@ -371,16 +371,21 @@ def _over_time_section(meta: queries.IndicatorMeta, la: LaProfile | None) -> Cha
             ),
         ),
     )
+    summary = over_time_summary(meta, subject, spoken, rows)
+    single_year = len(meta.periods) == 1
+    if single_year:
+        # One year is a row of dots on an empty axis: the table alone says it.
+        summary += f" This service has the figures for {last} only, so there is no chart over time."
     return ChartSection(
         id="over-time",
-        heading="Over time",
-        summary=over_time_summary(meta, subject, spoken, rows),
+        heading=f"Figures for {last}" if single_year else "Over time",
+        summary=summary,
         label=(
             f"Line chart: {meta.title}, {years}, for "
             + ", ".join(name for name, _ in columns)
             + ". The table after the chart gives every figure."
         ),
-        chart=line_spec(meta, rows, columns),
+        chart=None if single_year else line_spec(meta, rows, columns),
         table=table,
         csv_url=_indicator_url(meta.key, la.code if la else "", csv="series"),
     )

@@ -166,7 +166,8 @@ BAR_NAMES_FIT = """() => {
   const axis = chart.scales.y
   const context = chart.ctx
   context.save()
-  context.font = `bold 14px ${Chart.defaults.font.family}`
+  // In bold (the widest a name is drawn), at the size the axis draws names (smaller on a phone).
+  context.font = `bold ${axis.options.ticks.font.size}px ${Chart.defaults.font.family}`
   const widest = Math.max(...axis.ticks.map((tick) => context.measureText(tick.label).width))
   context.restore()
   return [widest, axis.width, chart.data.labels.length, axis.ticks.length]

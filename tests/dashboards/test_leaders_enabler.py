@@ -395,6 +395,24 @@ def test_an_las_pages_give_its_leadership_rating_in_words(loaded: None, db: None
     assert sentence not in other
 
 
+def test_a_series_of_one_year_has_its_table_but_no_empty_chart_over_time(
+    loaded: None, db: None
+) -> None:
+    client = Client()
+    spend = client.get(reverse("dashboards:indicator", args=["spend_per_child"]), {"la": "370"})
+    page = spend.content.decode()
+    section = page[page.index('id="over-time"') : page.index('id="regions"')]
+
+    assert "Figures for 2024/25" in section
+    assert "no chart over time" in section
+    assert "<canvas" not in section
+    assert 'id="over-time-data"' not in page
+    assert "<table" in section  # the figures are still there
+    assert '<canvas role="img"' in page[page.index('id="regions"') :]  # other charts are drawn
+    referrals = client.get(reverse("dashboards:indicator", args=["rereferral_12m"]))
+    assert 'id="over-time-data"' in referrals.content.decode()
+
+
 def test_a_leadership_count_is_not_charted_as_every_las_one_or_zero(loaded: None, db: None) -> None:
     client = Client()
     good = client.get(

@@ -57,6 +57,7 @@ const LINE_LABEL_GAP_PX = 16
 // Below this width direct labels would squeeze the plot: the legend alone names the lines.
 const NARROW_PX = 600
 const LABEL_FONT = `bold 14px ${FONT_FAMILY}`
+const NARROW_NAME_PX = 12
 
 const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)')
 
@@ -93,17 +94,17 @@ function hatch () {
 
 const measuring = document.createElement('canvas').getContext('2d')
 
-/** How wide ``text`` is drawn in the label font, in pixels. */
-function textWidth (text) {
-  measuring.font = LABEL_FONT
+/** How wide ``text`` is drawn in ``font`` (the label font unless given), in pixels. */
+function textWidth (text, font = LABEL_FONT) {
+  measuring.font = font
   return measuring.measureText(text).width
 }
 
-/** ``text``, shortened with an ellipsis to fit ``width`` pixels in the label font. */
-function fit (text, width) {
-  if (textWidth(text) <= width) return text
+/** ``text``, shortened with an ellipsis to fit ``width`` pixels in ``font``. */
+function fit (text, width, font = LABEL_FONT) {
+  if (textWidth(text, font) <= width) return text
   let shown = text
-  while (shown.length > 1 && textWidth(`${shown}…`) > width) shown = shown.slice(0, -1)
+  while (shown.length > 1 && textWidth(`${shown}…`, font) > width) shown = shown.slice(0, -1)
   return `${shown.trimEnd()}…`
 }
 
@@ -254,10 +255,22 @@ function barChart (canvas, spec, format) {
   options.indexAxis = 'y'
   options.maintainAspectRatio = false
   const names = spec.labels.map((label, index) => index === highlight ? `▶ ${label}` : label)
+  // On a phone the names are drawn smaller, so fewer are shortened and the bars keep some room.
+  const nameSize = (chart) => chart.width < NARROW_PX ? NARROW_NAME_PX : 14
+  const nameFont = (chart) => `bold ${nameSize(chart)}px ${FONT_FAMILY}`
+  const namesWidth = {}
   // Chart.js caps a vertical axis at a fraction of the chart and clips longer names; give the
-  // names the room they need, up to just over half the width on a phone.
-  const namesWidth = Math.max(...names.map((name) => textWidth(name))) + 12
-  const namesRoom = (chart) => Math.min(namesWidth, chart.width * 0.55)
+  // names the room they need (measured once per size), up to just over half the width, or a
+  // little more if the chosen place's name needs it: that one is never the name shortened.
+  const namesRoom = (chart) => {
+    const font = nameFont(chart)
+    namesWidth[font] ??= {
+      all: Math.max(...names.map((name) => textWidth(name, font))) + 12,
+      chosen: highlight === null ? 0 : textWidth(names[highlight], font) + 12
+    }
+    const { all, chosen } = namesWidth[font]
+    return Math.min(all, Math.max(chart.width * 0.55, Math.min(chosen, chart.width * 0.65)))
+  }
   options.scales = {
     x: { ...valueAxis(spec, format), position: 'top' },
     y: {
@@ -267,17 +280,27 @@ function barChart (canvas, spec, format) {
         color: TEXT,
         autoSkip: false,
         font: (context) => ({
+          size: nameSize(context.chart),
           weight: context.index === highlight || context.index === reference ? 'bold' : 'normal'
         }),
         // A name too long for its room is shortened; the tooltip gives it in full.
-        callback: function (value, index) { return fit(names[index], namesRoom(this.chart) - 12) }
+        callback: function (value, index) {
+          return fit(names[index], namesRoom(this.chart) - 12, nameFont(this.chart))
+        }
       }
     }
   }
+  // Figures are thinned, not turned, when they do not all fit.
+  options.scales.x.ticks.maxRotation = 0
   options.scales.x.ticks.maxTicksLimit = tickLimit(canvas)
   options.plugins.legend.display = spec.series.length > 1
   options.plugins.highlightValueLabel = { index: highlight, format }
-  options.layout = { padding: { right: 70 } }
+  // Room after the bars for the chosen place's figure, and no more.
+  const highlighted = highlight === null ? null : spec.series[0].values[highlight]
+  const valueRoom = highlighted === null || highlighted === undefined
+    ? 12
+    : textWidth(format(highlighted)) + 12
+  options.layout = { padding: { right: valueRoom } }
   const pattern = hatch()
   return new Chart(canvas, {
     type: 'bar',
