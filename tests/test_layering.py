@@ -172,6 +172,8 @@ APP_KNOWN_EXCEPTIONS = {
     # The views enqueue their tasks by importing them (the tasks then call the services).
     ("submissions.views", "workers.tasks"),
     ("submissions.feed_views", "workers.tasks"),
+    # The published-data load queues the warming of every LA's indicator pages the same way.
+    ("dashboards.management.commands.load_published_data", "workers.tasks"),
 }
 #: The indicators' pure parts: frames in, results out, no Django.
 PURE_INDICATOR_MODULES = ("indicators.calculators", "indicators.registry", "indicators.disclosure")
