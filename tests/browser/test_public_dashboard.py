@@ -19,9 +19,11 @@ from tests.conftest import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # True when every chart canvas holds a drawn Chart.js chart with something painted on it.
+# Chart.js may not have loaded yet when the canvases exist: false until it has (an error
+# thrown here would end the wait instead of polling again).
 CHARTS_DRAWN = """() => {
   const canvases = [...document.querySelectorAll('canvas[data-chart]')]
-  return canvases.length > 0 && canvases.every((canvas) => {
+  return window.Chart !== undefined && canvases.length > 0 && canvases.every((canvas) => {
     const blank = document.createElement('canvas')
     blank.width = canvas.width
     blank.height = canvas.height
