@@ -66,11 +66,23 @@ def make_user(
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+TOTP_PERIOD_SECONDS = 30
+# A code is accepted only in its own 30-second period (no tolerance). A code read in the last
+# seconds of a period could reach the server after it ends, on a busy machine, so it waits for
+# the next period to begin.
+TOTP_SAFE_MARGIN_SECONDS = 6
+
+
 def totp_code(secret: str | None = None, offset: int = 0) -> str:
-    """The current one-time code for ``secret`` (``offset`` in 30-second steps)."""
+    """The current one-time code for ``secret`` (``offset`` in 30-second steps), from a period
+    that has at least ``TOTP_SAFE_MARGIN_SECONDS`` left to run."""
     from allauth.mfa.totp.internal.auth import hotp_value
 
-    return format(hotp_value(secret or TOTP_SECRET, int(time.time()) // 30 + offset), "06d")
+    left = TOTP_PERIOD_SECONDS - time.time() % TOTP_PERIOD_SECONDS
+    if left < TOTP_SAFE_MARGIN_SECONDS:
+        time.sleep(left + 0.05)
+    step = int(time.time()) // TOTP_PERIOD_SECONDS + offset
+    return format(hotp_value(secret or TOTP_SECRET, step), "06d")
 
 
 @pytest.fixture
