@@ -8,7 +8,15 @@ from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = 2
+# Synchronous workers, one request at a time each: a worker takes a connection only when it is
+# free, so the load spreads evenly, and no two requests in one process wait on each other for
+# the interpreter lock. Measured on 2 cores with 20 clients (benchmarks.restricted_load): p95
+# 181 ms with 3 sync workers, 278 ms with 3 workers x 2 threads, 281 ms with 3 gthread workers
+# of 1 thread (which accept connections they cannot serve yet). Like any sync server this needs
+# a buffering proxy in front (nginx buffers request bodies by default), so that a slow upload
+# holds the proxy, not a worker; GUNICORN_THREADS=2 brings back threaded workers.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = 60
 # Uploads are streamed to disk by Django; keep request bodies out of gunicorn's memory.
 limit_request_line = 8190

@@ -142,5 +142,7 @@ def describe_machine(env: dict[str, str], port: int, detail: str) -> None:
     """Print what the figures were measured on. The client shares the machine's CPUs with the
     server (and with anything else running): read the figures with these numbers in mind."""
     workers = env.get("WEB_CONCURRENCY", "3")
+    threads = int(env.get("GUNICORN_THREADS", "1"))
+    kind = f"threaded workers x {threads} threads" if threads > 1 else "synchronous workers"
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the run")
-    print(f"gunicorn: {workers} workers x 2 threads on 127.0.0.1:{port}; {detail}")
+    print(f"gunicorn: {workers} {kind} on 127.0.0.1:{port}; {detail}")

@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from portal.audit import AuditAction, record
+from portal.auth_backends import has_authenticator_app
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -120,7 +120,7 @@ class RequireMFAMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(settings.STATIC_URL)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not has_authenticator_app(user)
         ):
             logout(request)
             record(

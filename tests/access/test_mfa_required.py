@@ -52,3 +52,35 @@ def test_signed_in_pages_are_never_stored(client: Client, personas: dict[str, An
 
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["X-Request-ID"]
+
+
+def test_removing_the_authenticator_ends_a_session_on_its_next_page(
+    client: Client, personas: dict[str, Any]
+) -> None:
+    """The authenticator is looked up with the user on every request (portal.auth_backends),
+    never remembered from an earlier one."""
+    from allauth.mfa.models import Authenticator
+
+    client.force_login(personas["lead"])
+    assert client.get("/").status_code == 200
+
+    Authenticator.objects.filter(user=personas["lead"]).delete()
+
+    response = client.get("/")
+    assert response.headers["Location"] == f"{reverse('account_login')}?set_up=1"
+
+
+def test_the_user_and_their_authenticator_are_one_query(personas: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.auth_backends import PortalModelBackend, has_authenticator_app
+
+    backend = PortalModelBackend()
+    with CaptureQueriesContext(connection) as queries:
+        lead = backend.get_user(personas["lead"].pk)
+        no_mfa = backend.get_user(personas["no_mfa"].pk)
+        assert has_authenticator_app(lead) is True
+        assert has_authenticator_app(no_mfa) is False
+    assert len(queries) == 2
+    assert backend.get_user(0) is None
