@@ -17,9 +17,10 @@ What it does:
 3. Starts gunicorn with the production profile and ``gunicorn.conf.py``; ``--senders``
    threads (default 4: the D2I sender is one process per LA, but an LA's full load is the
    case to size for) each take a token by form post and post their share of the batches with
-   the bearer token and SupplierKey header, on one kept-alive connection each (as
-   ``requests.Session`` does in the sender). Prints records/s, the total time and the p50/p95
-   of a batch; every answer must be 200 with one receipt per record.
+   the bearer token and SupplierKey header, on one connection each (as ``requests.Session``
+   does in the sender), together no faster than the client's rate limit
+   (``API_RATE_LIMIT_PER_SECOND`` batches a second, ``Pace``). Prints records/s, the total
+   time and the p50/p95 of a batch; every answer must be 200 with one receipt per record.
 4. Takes the snapshot in the foreground (``manage.py snapshot_api --la CODE``): checked,
    accepted automatically and indicators stored, timed from the command's start to its end
    (interpreter start-up included).
@@ -96,13 +97,34 @@ class RefusedToken(Exception):
     """The token endpoint did not give one."""
 
 
+class Pace:
+    """The batches/s the API allows one client (``API_RATE_LIMIT_PER_SECOND``), shared by the
+    senders: they are one client, and a real sender (about 20 batches/s) stays under it. Above
+    it the intake answers 429, as it should; that is its rate limit working, not load held."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1 / per_second
+        self.next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next)
+            self.next = slot + self.interval
+        time.sleep(max(0.0, slot - now))
+
+
 class Sender(threading.Thread):
-    """One sender: a token, then its batches one after the other on one connection."""
+    """One sender: a token, then its batches one after the other on one connection (kept
+    alive by the threaded server; the synchronous workers close it after each answer, and
+    http.client opens a new one, as requests.Session does)."""
 
     def __init__(self, port: int, credentials: dict[str, str], la: str,
-                 batches: Sequence[bytes]) -> None:  # fmt: skip
+                 batches: Sequence[bytes], pace: Pace) -> None:  # fmt: skip
         super().__init__(daemon=True)
         self.port, self.credentials, self.la, self.batches = port, credentials, la, batches
+        self.pace = pace
         self.timings: list[float] = []
         self.failures: list[str] = []
         self.records = 0
@@ -118,6 +140,7 @@ class Sender(threading.Thread):
             }
             path = f"/api/children_social_care_data/{self.la}/children"
             for body in self.batches:
+                self.pace.wait()
                 began = time.perf_counter()
                 connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -185,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with gunicorn(env, port):
         describe_machine(env, port, f"{args.senders} senders, batches of {BATCH}")
-        senders = [Sender(port, credentials, args.la, share) for share in shares]
+        pace = Pace(float(env.get("API_RATE_LIMIT_PER_SECOND", "25")))
+        senders = [Sender(port, credentials, args.la, share, pace) for share in shares]
         began = time.perf_counter()
         for sender in senders:
             sender.start()
