@@ -20,8 +20,8 @@ ci:  ## what CI runs (needs PostgreSQL and Redis on 127.0.0.1)
 bench:  ## speed and memory benchmarks (not timed tests)
 	$(PY) -m benchmarks.run
 
-bench-load:  ## load benchmarks: public and restricted dashboards, API intake (PostgreSQL, Redis)
-	$(PY) -m benchmarks.run public_load restricted_load api_intake_load
+bench-load:  ## load benchmarks: public and restricted dashboards, API intake, the mix of all (PostgreSQL, Redis)
+	$(PY) -m benchmarks.run public_load restricted_load api_intake_load mixed_load
 
 assets:  ## rebuild GOV.UK Frontend and Chart.js into portal/static (needs Node)
 	bash frontend/build.sh

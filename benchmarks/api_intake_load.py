@@ -42,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from urllib.parse import urlencode
 
@@ -121,10 +121,13 @@ class Sender(threading.Thread):
     http.client opens a new one, as requests.Session does)."""
 
     def __init__(self, port: int, credentials: dict[str, str], la: str,
-                 batches: Sequence[bytes], pace: Pace) -> None:  # fmt: skip
+                 batches: Sequence[bytes], pace: Pace,
+                 deadline: float | None = None) -> None:  # fmt: skip
         super().__init__(daemon=True)
         self.port, self.credentials, self.la, self.batches = port, credentials, la, batches
-        self.pace = pace
+        #: With a deadline (``time.monotonic()``), the batches are sent again and again
+        #: until it passes (a feed that keeps arriving); without one, once.
+        self.pace, self.deadline = pace, deadline
         self.timings: list[float] = []
         self.failures: list[str] = []
         self.records = 0
@@ -139,7 +142,7 @@ class Sender(threading.Thread):
                 "Content-Type": "application/json",
             }
             path = f"/api/children_social_care_data/{self.la}/children"
-            for body in self.batches:
+            for body in self._bodies():
                 self.pace.wait()
                 began = time.perf_counter()
                 connection.request("POST", path, body=body, headers=headers)
@@ -155,6 +158,16 @@ class Sender(threading.Thread):
             self.failures.append(f"{type(error).__name__}: {error}")
         finally:
             connection.close()
+
+    def _bodies(self) -> Iterator[bytes]:
+        if self.deadline is None:
+            yield from self.batches
+            return
+        while True:
+            for body in self.batches:
+                if time.monotonic() >= self.deadline:
+                    return
+                yield body
 
     def _token(self, connection: http.client.HTTPConnection) -> str:
         form = urlencode({

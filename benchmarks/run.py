@@ -10,15 +10,16 @@ buffers and the interpreter) is measured alone:
 * ``indicators`` — every indicator, every month end, for a 3-year extract of the largest LA
   (≈60,000 children). Target: ≤ 5 s, ≤ 1 GB.
 
-Three load benchmarks run only when named, because they need PostgreSQL and Redis on
+Four load benchmarks run only when named, because they need PostgreSQL and Redis on
 127.0.0.1 (``make bench-load`` runs them): ``public_load`` (the public dashboard, target p95
 ≤ 150 ms), ``restricted_load`` (the restricted dashboards at national scale, as a national
 analyst: LA dashboard and portfolio p95 ≤ 200 ms, zero errors) and ``api_intake_load`` (the
-API intake: ≥ 1,000 records/s, 60,000 children in < 90 s, their snapshot in < 2 minutes).
-Each prints its own figures.
+API intake: ≥ 1,000 records/s, 60,000 children in < 90 s, their snapshot in < 2 minutes) and
+``mixed_load`` (50 users at once across public and restricted pages, an upload being checked
+and API batches arriving: p95 ≤ 300 ms, zero errors). Each prints its own figures.
 
     .venv/bin/python -m benchmarks.run [CASE ...]
-    .venv/bin/python -m benchmarks.run public_load restricted_load api_intake_load
+    .venv/bin/python -m benchmarks.run public_load restricted_load api_intake_load mixed_load
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ LOAD_CASES = {
     "public_load": "benchmarks.public_load",
     "restricted_load": "benchmarks.restricted_load",
     "api_intake_load": "benchmarks.api_intake_load",
+    "mixed_load": "benchmarks.mixed_load",
 }
 
 
