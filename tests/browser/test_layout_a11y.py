@@ -23,7 +23,15 @@ def serious_violations(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/accessibility/", "/privacy/", "/cookies/", "/accounts/login/"]
+    "path",
+    [
+        "/",
+        "/accessibility/",
+        "/privacy/",
+        "/cookies/",
+        "/accounts/login/",
+        "/published/timely-indicators/",
+    ],
 )
 def test_public_pages_pass_axe(page: Any, path: str) -> None:
     errors: list[str] = []
@@ -32,6 +40,7 @@ def test_public_pages_pass_axe(page: Any, path: str) -> None:
 
     assert serious_violations(page) == []
     assert errors == [], errors  # e.g. a script blocked by the CSP
+    screenshot(page, "public" + (path.rstrip("/").replace("/", "-") or "-home"))
 
 
 def test_home_page_renders_and_govuk_frontend_initialises(page: Any) -> None:

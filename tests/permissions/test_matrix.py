@@ -45,7 +45,7 @@ PUBLIC_VIEWS = {
     # the public dashboard of published figures
     "dashboards:index", "dashboards:indicator", "dashboards:indicator_csv",
     "dashboards:la_summary", "dashboards:la_summary_csv",
-    "dashboards:indicator_data", "dashboards:dashboard_data",
+    "dashboards:indicator_data", "dashboards:dashboard_data", "dashboards:timely_definitions",
     # the API intake: an OAuth2 token endpoint and the endpoint senders post to; both
     # authenticate API clients themselves (client secret; bearer token and SupplierKey)
     "api_token", "api:children",
