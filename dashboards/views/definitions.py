@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from dashboards.models import Unit
 from dashboards.presentation.formatting import UNIT_LABELS
 from indicators.registry import NOT_A_PERFORMANCE_MEASURE, REGISTRY, FrameworkArea, Indicator
 from submissions.extract.canonical import FORMAT_LABELS
@@ -37,7 +38,7 @@ def timely_definitions(request: HttpRequest) -> HttpResponse:
         groups.setdefault(indicator.framework_area, []).append(
             Definition(
                 indicator=indicator,
-                unit=UNIT_LABELS[indicator.unit].capitalize(),
+                unit=UNIT_LABELS[Unit(indicator.unit)].capitalize(),  # the same units, by value
                 formats=[FORMAT_LABELS[fmt] for fmt in indicator.source_formats],
             )
         )
