@@ -47,6 +47,7 @@ def production_env(database_url: str, redis_url: str, port: int) -> dict[str, st
         "SECURE_SSL_REDIRECT": "false",
         "FILE_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "API_SUPPLIER_KEY_SECRET": secrets.token_urlsafe(32),
+        "CONTACT_EMAIL": "benchmark@example.invalid",
         "SERVICE_BASE_URL": f"http://127.0.0.1:{port}",
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",

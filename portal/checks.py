@@ -41,6 +41,15 @@ def production_needs_real_services(app_configs: Any = None, **kwargs: Any) -> li
                 id="portal.E006",
             )
         )
+    if not settings.CONTACT_EMAIL:
+        errors.append(
+            Error(
+                "The production profile (DEBUG off) needs CONTACT_EMAIL: the accessibility "
+                "statement must give the public a way to reach the service team.",
+                hint="Set CONTACT_EMAIL to the team's shared mailbox.",
+                id="portal.E007",
+            )
+        )
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine != "django.db.backends.postgresql":
         errors.append(

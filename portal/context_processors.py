@@ -15,6 +15,7 @@ def service(request: HttpRequest) -> dict[str, object]:
         "can_view_submissions": can(user, Action.VIEW_REPORT) if user is not None else False,
         "can_view_timely": can(user, Action.VIEW_DASHBOARD) if user is not None else False,
         "service_name": settings.SERVICE_NAME,
+        "contact_email": settings.CONTACT_EMAIL,
         "service_phase": "Alpha",
         "feedback_url": settings.FEEDBACK_URL or reverse("accessibility") + "#feedback",
         "can_manage_access": can_manage_access(request.user) if hasattr(request, "user") else False,

@@ -42,6 +42,12 @@ SERVICE_NAME = "Children's social care data"
 # Where the phase banner's "give your feedback" link goes: a form or a mailto: address
 # (docs/deployment.md). Empty: the accessibility statement's feedback and contact section.
 FEEDBACK_URL = env.str("FEEDBACK_URL", default="")
+#: Where anyone, signed in or not, can write to the service team (the accessibility statement,
+#: the privacy notice). Production must set it (portal.checks); development and the demo
+#: show a placeholder.
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="")
+if EMBEDDED and not CONTACT_EMAIL:
+    CONTACT_EMAIL = "csc-data-team@example.org"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

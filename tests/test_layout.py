@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 PUBLIC_PAGES = ["home", "accessibility", "privacy", "cookies"]
+APOSTROPHE = "\N{RIGHT SINGLE QUOTATION MARK}"  # as GOV.UK content writes it
 
 
 @pytest.mark.django_db
@@ -108,3 +110,30 @@ def test_pages_that_are_not_public_need_sign_in(client: Client) -> None:
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_has_the_sections_the_regulations_require(
+    client: Client, settings: Any
+) -> None:
+    """The sections of GOV.UK's model statement, and a contact the public can use without an
+    account (CONTACT_EMAIL, required in production: portal.E007)."""
+    settings.CONTACT_EMAIL = "team@service.example"
+    statement = client.get(reverse("accessibility")).content.decode()
+
+    for section in (
+        "How accessible this service is",
+        "Feedback and contact information",
+        "Reporting accessibility problems with this service",
+        "Enforcement procedure",
+        f"Technical information about this service{APOSTROPHE}s accessibility",
+        "Compliance status",
+        "Non-accessible content",
+        "Non-compliance with the accessibility regulations",
+        "Disproportionate burden",
+        f"Content that{APOSTROPHE}s not within the scope of the accessibility regulations",
+        f"What we{APOSTROPHE}re doing to improve accessibility",
+        "Preparation of this accessibility statement",
+    ):
+        assert f">{section}</h" in statement, section
+    assert 'href="mailto:team@service.example"' in statement

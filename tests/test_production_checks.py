@@ -52,6 +52,17 @@ def test_production_needs_a_supplier_key_secret_for_the_api_intake() -> None:
         assert ids(**production, API_SUPPLIER_KEY_SECRET="s" * 40) == set()
 
 
+def test_production_needs_a_contact_address_for_the_public() -> None:
+    with override_settings(DATABASES=POSTGRES):
+        production = {
+            "DEBUG": False,
+            "CELERY_BROKER_URL": "redis://r:6379/0",
+            "CACHES": REDIS_CACHE,
+        }
+        assert ids(**production, CONTACT_EMAIL="") == {"portal.E007"}
+        assert ids(**production, CONTACT_EMAIL="team@example.org") == set()
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     return subprocess.run(
