@@ -137,3 +137,12 @@ def test_the_accessibility_statement_has_the_sections_the_regulations_require(
     ):
         assert f">{section}</h" in statement, section
     assert 'href="mailto:team@service.example"' in statement
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_says_where_to_write(client: Client, settings: Any) -> None:
+    settings.CONTACT_EMAIL = "team@service.example"
+    notice = client.get(reverse("privacy")).content.decode()
+
+    assert ">Contact us</h2>" in notice
+    assert 'href="mailto:team@service.example"' in notice
