@@ -194,6 +194,7 @@ CELERY_TASK_ROUTES = {
     "workers.purge_raw_files": {"queue": "housekeeping"},
     "workers.purge_canonical_extracts": {"queue": "housekeeping"},
     "workers.clear_expired_tokens": {"queue": "housekeeping"},
+    "workers.remove_deactivated_accounts": {"queue": "housekeeping"},
     "workers.heartbeat": {"queue": "housekeeping"},
     "workers.snapshot_api_feeds": {"queue": "housekeeping"},
 }
@@ -222,6 +223,8 @@ RAW_FILE_RETENTION_DAYS = env.int("RAW_FILE_RETENTION_DAYS", default=30)
 # A superseded submission's stored canonical extract is kept this long after it was superseded
 # (the LA's accepted one's while it is current; one with errors, or failed, with its raw files).
 CANONICAL_RETENTION_DAYS = env.int("CANONICAL_RETENTION_DAYS", default=90)
+# A deactivated account's personal data is erased this long after deactivation (portal.retention).
+ACCOUNT_RETENTION_DAYS = env.int("ACCOUNT_RETENTION_DAYS", default=90)
 SUBMISSION_MAX_ATTEMPTS = env.int("SUBMISSION_MAX_ATTEMPTS", default=3)
 # A submission in a working state this long is stuck: its worker died. Must exceed
 # CELERY_TASK_TIME_LIMIT (checked), so a task that is still running is never taken over.

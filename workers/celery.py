@@ -52,6 +52,11 @@ def beat_schedule() -> dict[str, dict[str, object]]:
             "task": "workers.purge_canonical_extracts",
             "schedule": crontab(hour=2, minute=45),
         },
+        # Accounts deactivated ACCOUNT_RETENTION_DAYS ago lose their personal data.
+        "remove-deactivated-accounts": {
+            "task": "workers.remove_deactivated_accounts",
+            "schedule": crontab(hour=3, minute=0),
+        },
         # Expired OAuth2 access tokens of API clients (django-oauth-toolkit's cleartokens).
         "clear-expired-tokens": {
             "task": "workers.clear_expired_tokens",

@@ -28,6 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dashboards import warming
 from indicators import services as indicator_services
+from portal import retention
 from submissions import services, storage
 from submissions.api import snapshot
 from submissions.models import Submission
@@ -239,6 +240,13 @@ def purge_canonical_extracts() -> int:
     CANONICAL_RETENTION_DAYS ago; see ``services.canonical_extracts_due``), audited per
     submission. The LA's accepted submission's extract is kept while it is current."""
     return services.purge_canonical_extracts(timezone.now())
+
+
+@shared_task(name="workers.remove_deactivated_accounts", soft_time_limit=1500, time_limit=1800)
+def remove_deactivated_accounts() -> int:
+    """Beat, daily: erase the personal data of accounts deactivated ACCOUNT_RETENTION_DAYS ago
+    (``portal.retention``), audited per account."""
+    return retention.remove_deactivated_accounts(timezone.now())
 
 
 @shared_task(name="workers.clear_expired_tokens", soft_time_limit=1500, time_limit=1800)

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     ROLE_REMOVED = "role_removed", "Role removed"
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
     USER_REACTIVATED = "user_reactivated", "User reactivated"
+    USER_REMOVED = "user_removed", "Account removed (retention)"
     SESSION_EXPIRED = "session_expired", "Session expired"
     UPLOAD = "upload", "Extract uploaded"
     SUBMISSION_DECISION = "submission_decision", "Submission decision"
