@@ -284,6 +284,9 @@ class Rule:
     #: How many different messages the rule's findings have: with one, the rule's message
     #: says it all and the findings table leaves the column out.
     messages: int
+    #: The one file all its findings are in, if they are: then the findings table leaves the
+    #: column out (a long file name on every row made each row several lines high).
+    file: str = ""
     explanation: QueryExplanation | None = None
     explain_form: ExplainQueryForm | None = None
     #: How many of its findings match the report's filters.
@@ -311,6 +314,8 @@ def _rules(submission: Submission) -> list[Rule]:
             count=Count("id"),
             example=Min("message"),
             messages=Count("message", distinct=True),
+            files=Count("file", distinct=True),
+            one_file=Min("file"),
         )
         .order_by(*RULE_ORDER)
     )
@@ -322,6 +327,7 @@ def _rules(submission: Submission) -> list[Rule]:
             message=row["example"],
             count=row["count"],
             messages=row["messages"],
+            file=row["one_file"] if row["files"] == 1 else "",
             explanation=explanations.get(row["code"]),
         )
         for row in counts

@@ -316,3 +316,55 @@ def test_there_is_no_not_applied_section_when_every_rule_applied(
     as_persona: Callable[[str], Client], submission: Submission
 ) -> None:
     assert 'id="not-applicable"' not in report(as_persona("viewer"), submission)
+
+
+def test_a_rule_whose_findings_are_all_in_one_file_names_it_once_not_on_every_row(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    add_findings(submission, "200", count=1, file="episodes.csv")
+    add_findings(submission, "200", count=1, file="header.csv")
+
+    html = report(as_persona("lead"), submission)
+
+    one_file = html.split('id="rule-100"', 1)[1].split("</section>", 1)[0]
+    two_files = html.split('id="rule-200"', 1)[1].split("</section>", 1)[0]
+    assert "In the file CIN_Census_2024.xml" in one_file
+    assert ">File</th>" not in one_file
+    assert ">File</th>" in two_files
+    assert ">episodes.csv</td>" in two_files
+    assert "In the file" not in two_files
+
+
+@pytest.mark.parametrize(
+    ("url", "back"),
+    [
+        ("submissions:report", "submissions:detail"),
+        ("submissions:detail", "submissions:history"),
+        ("submissions:upload", "submissions:history"),
+    ],
+)
+def test_the_back_link_is_in_a_navigation_landmark_before_main(
+    as_persona: Callable[[str], Client], submission: Submission, url: str, back: str
+) -> None:
+    args = [] if url == "submissions:upload" else [submission.id]
+    back_args = [submission.id] if back == "submissions:detail" else []
+
+    html = as_persona("lead").get(reverse(url, args=args)).content.decode()
+
+    href = reverse(back, args=back_args)
+    link = f'<nav aria-label="Back"><a href="{href}" class="govuk-back-link">'
+    assert link in html
+    assert html.index(link) < html.index('<main class="govuk-main-wrapper"')
+
+
+def test_the_report_and_files_tables_scroll_rather_than_widen_the_page(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    client = as_persona("lead")
+    report_html = report(client, submission)
+    detail_html = client.get(reverse("submissions:detail", args=[submission.id])).content.decode()
+
+    for html in (report_html, detail_html):
+        tables = html.count("<table")
+        assert tables
+        assert html.count('<div class="app-table-scroll" role="region"') == tables
