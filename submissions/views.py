@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -30,6 +30,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseNotAllowed,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
@@ -59,9 +60,7 @@ from submissions.safety import ALLOWED_EXTENSIONS
 from workers.tasks import compute_indicators, process_submission
 
 HISTORY_PAGE_SIZE = 25
-#: Findings shown under each rule before "Show all": a rule can have 100,000 of them.
-FINDINGS_PER_RULE = 10
-#: Findings per page when one rule is shown in full.
+#: Findings per page of the report: a submission can have 100,000 of them.
 FINDINGS_PAGE_SIZE = 100
 
 Status = Submission.Status
@@ -275,7 +274,8 @@ def accept(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
 
 @dataclass
 class Rule:
-    """One rule's line in the report: its counts, the findings shown, and its explanation."""
+    """One rule's line in the report: its counts and explanation and, on a page of findings,
+    the findings of it that the page shows."""
 
     code: str
     severity: str
@@ -284,14 +284,26 @@ class Rule:
     #: How many different messages the rule's findings have: with one, the rule's message
     #: says it all and the findings table leaves the column out.
     messages: int
+    #: The one file all its findings are in, if they are: then the findings table leaves the
+    #: column out (a long file name on every row made each row several lines high).
+    file: str = ""
     explanation: QueryExplanation | None = None
     explain_form: ExplainQueryForm | None = None
+    #: How many of its findings match the report's filters.
     matching: int = 0
     findings: Sequence[ValidationFinding] = ()
+    #: Where the page's findings of the rule sit among its matching ones ("101 to 200 of").
+    first: int = 0
+    last: int = 0
 
     @property
     def is_query(self) -> bool:
         return self.severity == ValidationFinding.Severity.QUERY
+
+
+#: The order of the rules table and of the findings pages: errors first ("error" sorts before
+#: "query"), then by rule. The two must agree for ``_page_groups`` to number the findings.
+RULE_ORDER = ("severity", "code")
 
 
 def _rules(submission: Submission) -> list[Rule]:
@@ -302,8 +314,10 @@ def _rules(submission: Submission) -> list[Rule]:
             count=Count("id"),
             example=Min("message"),
             messages=Count("message", distinct=True),
+            files=Count("file", distinct=True),
+            one_file=Min("file"),
         )
-        .order_by("severity", "code")  # "error" sorts before "query"
+        .order_by(*RULE_ORDER)
     )
     explanations = {e.code: e for e in submission.explanations.select_related("explained_by")}
     return [
@@ -313,19 +327,18 @@ def _rules(submission: Submission) -> list[Rule]:
             message=row["example"],
             count=row["count"],
             messages=row["messages"],
+            file=row["one_file"] if row["files"] == 1 else "",
             explanation=explanations.get(row["code"]),
         )
         for row in counts
     ]
 
 
-def _filter_form(
-    request: HttpRequest, submission: Submission, rules: list[Rule]
-) -> FindingFilterForm:
+def _filter_form(params: QueryDict, submission: Submission, rules: list[Rule]) -> FindingFilterForm:
     files = (
         submission.findings.exclude(file="").values_list("file", flat=True).distinct()
     ).order_by("file")
-    return FindingFilterForm(request.GET, codes=[r.code for r in rules], files=list(files))
+    return FindingFilterForm(params, codes=[r.code for r in rules], files=list(files))
 
 
 def _explain_form(rule: Rule, invalid: ExplainQueryForm | None) -> ExplainQueryForm:
@@ -337,61 +350,76 @@ def _explain_form(rule: Rule, invalid: ExplainQueryForm | None) -> ExplainQueryF
     return ExplainQueryForm(code=rule.code, initial={"note": note})
 
 
+def _page_groups(rules: list[Rule], page: Page[ValidationFinding]) -> list[Rule]:
+    """The rules with findings on ``page``, each holding them and numbering them among the
+    rule's matching findings. The pages run through the rules in ``RULE_ORDER``, so a rule's
+    findings start after the matching findings of every rule before it."""
+    on_page: dict[str, list[ValidationFinding]] = {}
+    for finding in page:
+        on_page.setdefault(finding.code, []).append(finding)
+    groups, before = [], 0
+    for rule in rules:
+        if rule.code in on_page:
+            rule.findings = on_page[rule.code]
+            rule.first = max(page.start_index(), before + 1) - before
+            rule.last = rule.first + len(rule.findings) - 1
+            groups.append(rule)
+        before += rule.matching
+    return groups
+
+
 def _render_report(
     request: HttpRequest, submission: Submission, invalid: ExplainQueryForm | None = None
 ) -> HttpResponse:
-    """The report page. ``invalid`` is an explain form that failed, shown with its errors."""
+    """The report page: heading and counts, a short error summary, the filters, the rules
+    table and one page of findings, so it stays short however many findings there are (the
+    downloads have them all). ``invalid`` is an explain form that failed: the page then shows
+    that rule's findings, where the form is, with its errors."""
+    params: QueryDict = request.GET
+    if invalid is not None:
+        params = QueryDict(urlencode({"rule": invalid.code}))
     rules = _rules(submission)
-    filters = _filter_form(request, submission, rules)
+    filters = _filter_form(params, submission, rules)
     matching = filters.filter(submission.findings.all())
-    if submission.status in (Status.READY, Status.HAS_ERRORS) and can(
+    totals = dict(matching.values_list("code").annotate(n=Count("id")).order_by())
+    may_explain = submission.status in (Status.READY, Status.HAS_ERRORS) and can(
         request.user, Action.DECIDE, submission.local_authority
-    ):
-        for rule in rules:
-            if rule.is_query:
-                rule.explain_form = _explain_form(rule, invalid)
+    )
+    for rule in rules:
+        rule.matching = totals.get(rule.code, 0)
+        if may_explain and rule.is_query:
+            rule.explain_form = _explain_form(rule, invalid)
+    matched = [rule for rule in rules if rule.matching]
+    export_params = params.copy()
+    export_params.pop("page", None)
+    errors = [rule for rule in rules if not rule.is_query]
     context: dict[str, Any] = {
         "submission": submission,
         "status": _status(submission),
         "rules": rules,
-        "error_rules": [r for r in rules if not r.is_query],
-        "error_total": sum(r.count for r in rules if not r.is_query),
+        "matched_rules": matched,
+        "error_total": sum(rule.count for rule in errors),
+        "error_rules": len(errors),
+        "query_total": sum(rule.count for rule in rules if rule.is_query),
+        "query_rules": len(rules) - len(errors),
+        "children": submission.findings.exclude(child_id="").values("child_id").distinct().count(),
         "filters": filters,
+        "filtered": any(filters.cleaned_data.values()),
+        "params": params,
         "form": invalid,  # base.html shows the error summary of a form in error
-        "export_query": request.GET.urlencode(),
+        "export_query": export_params.urlencode(),
     }
-    if code := filters.cleaned_data.get("rule"):
-        # One rule in full, a page at a time.
-        context.update(_paginate(matching, request.GET.get("page"), FINDINGS_PAGE_SIZE))
-        page = context["page_obj"]
-        context["groups"] = [rule for rule in rules if rule.code == code]
-        for rule in context["groups"]:
-            rule.findings, rule.matching = page, page.paginator.count
-    else:
-        context["groups"] = _capped_groups(rules, matching)
+    context.update(
+        _paginate(matching.order_by(*RULE_ORDER, "id"), params.get("page"), FINDINGS_PAGE_SIZE)
+    )
+    context["groups"] = _page_groups(matched, context["page_obj"])
     return render(request, "submissions/report.html", context)
-
-
-def _capped_groups(rules: list[Rule], matching: QuerySet[ValidationFinding]) -> list[Rule]:
-    """The rules with matching findings, each holding its first ``FINDINGS_PER_RULE`` of
-    them: two queries however many findings there are."""
-    totals = dict(matching.values_list("code").annotate(n=Count("id")).order_by())
-    first = matching.annotate(
-        n=Window(RowNumber(), partition_by=[F("code")], order_by=F("id").asc())
-    ).filter(n__lte=FINDINGS_PER_RULE)
-    shown: dict[str, list[ValidationFinding]] = {}
-    for finding in first:
-        shown.setdefault(finding.code, []).append(finding)
-    groups = [rule for rule in rules if rule.code in totals]
-    for rule in groups:
-        rule.findings, rule.matching = shown.get(rule.code, []), totals[rule.code]
-    return groups
 
 
 @require_GET
 @requires(Action.VIEW_REPORT, per_object=True)
 def report(request: HttpRequest, submission_id: UUID) -> HttpResponse:
-    """The validation report: counts by rule, findings by rule, filters and downloads."""
+    """The validation report: counts, the rules, filters, a page of findings, downloads."""
     submission = _submission(request, submission_id, Action.VIEW_REPORT)
     return _render_report(request, submission)
 
@@ -414,7 +442,11 @@ def explain(request: HttpRequest, submission_id: UUID, code: str) -> HttpRespons
             form.add_error(None, error)
         else:
             messages.success(request, f"Your note on rule {code} has been saved")
-            return redirect(reverse("submissions:report", args=[submission.id]) + f"#rule-{code}")
+            # The rule's findings, where the note is shown.
+            query = urlencode({"rule": code})
+            return redirect(
+                reverse("submissions:report", args=[submission.id]) + f"?{query}#rule-{code}"
+            )
     return _render_report(request, submission, invalid=form)
 
 
@@ -426,7 +458,7 @@ def _report_export(
 ) -> tuple[Submission, QuerySet[ValidationFinding], str]:
     """The submission, its findings filtered as on the page, and a safe file name; audited."""
     submission = _submission(request, submission_id, Action.VIEW_REPORT)
-    filters = _filter_form(request, submission, _rules(submission))
+    filters = _filter_form(request.GET, submission, _rules(submission))
     findings = filters.filter(submission.findings.all())
     la = submission.local_authority
     record(

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from submissions.models import QueryExplanation, Submission
+from tests.portal_submissions.factories import add_findings
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_a_lead_explains_a_query_rule(
     assert explanation.note == "Conferences are held by a partner."
     assert explanation.explained_by == personas["lead"]
     assert response.redirect_chain[0][0].endswith(
-        reverse("submissions:report", args=[submission.id]) + "#rule-8675Q"
+        reverse("submissions:report", args=[submission.id]) + "?rule=8675Q#rule-8675Q"
     )
     html = response.content.decode()
     assert "Your note on rule 8675Q has been saved" in html
@@ -84,6 +85,22 @@ def test_a_missing_or_long_note_is_an_error_on_the_report(
     assert 'href="#id_explain-8675Q-note"' in html
     assert '<details class="govuk-details" open>' in html
     assert not QueryExplanation.objects.exists()
+
+
+def test_a_failed_note_is_shown_with_its_rule_even_when_that_rule_is_on_a_later_page(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    add_findings(submission, "100", count=250)  # rule 8675Q's queries now start on page 3
+
+    response = as_persona("lead").post(explain_url(submission, "8675Q"), note("8675Q", ""))
+
+    html = response.content.decode()
+    assert '<details class="govuk-details" open>' in html
+    assert 'id="rule-100"' not in html
+    # Its links and filters go to the report, not to the note's URL (which is POST only).
+    report_url = reverse("submissions:report", args=[submission.id])
+    assert f'<form method="get" action="{report_url}#filters"' in html
+    assert f'href="{report_url}?rule=8675Q#rule-8675Q"' in html
 
 
 def test_a_viewer_may_not_explain(
