@@ -121,13 +121,72 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "access_admin/user_detail.html", context)
 
 
-@require_POST
+def _membership(pk: int, membership_pk: int) -> Membership:
+    """One of user ``pk``'s memberships, with what its pages show; 404 if it is not theirs."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "local_authority", "region"),
+        pk=membership_pk,
+        user_id=pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@manage_access_required
+def change_membership(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Change one role's role or scope in one step (``services.change_membership``), rather
+    than removing it and adding another."""
+    membership = _membership(pk, membership_pk)
+    person = membership.user
+    if person.pk == request.user.pk and request.method != "POST":
+        # Nothing to offer. A POST goes on to the service, which refuses it and audits that.
+        messages.error(request, "You cannot change your own roles. Ask another access admin")
+        return redirect("access_admin:user_detail", pk=pk)
+    form = AddMembershipForm(
+        request.POST or None,
+        initial={
+            "role": membership.role,
+            "local_authority": membership.local_authority_id,
+            "region": membership.region_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        before = f"{membership.get_role_display()} ({membership.scope_label})"
+        try:
+            changed = services.change_membership(
+                membership, form.cleaned_data["role"], form.scope, _acting_user(request), request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{person}'s role has been changed from {before} to "
+                f"{changed.get_role_display()} ({changed.scope_label})",
+            )
+            return redirect("access_admin:user_detail", pk=pk)
+    context = {"person": person, "membership": membership, "form": form}
+    return render(request, "access_admin/change_membership.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @manage_access_required
 def remove_membership(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    """Take one role away from a user."""
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_pk, user_id=pk
-    )
+    """Ask for confirmation (GET), saying what the person loses; then take the role away
+    (POST)."""
+    membership = _membership(pk, membership_pk)
+    if request.method != "POST":
+        if membership.user_id == request.user.pk:
+            messages.error(request, "You cannot remove your own roles. Ask another access admin")
+            return redirect("access_admin:user_detail", pk=pk)
+        context = {
+            "person": membership.user,
+            "membership": membership,
+            "loses": services.role_allows(membership.role),
+            "others": membership.user.memberships.exclude(pk=membership.pk).select_related(
+                "local_authority", "region"
+            ),
+        }
+        return render(request, "access_admin/remove_membership.html", context)
     _run(
         request,
         services.remove_membership,
