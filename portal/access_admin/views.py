@@ -7,8 +7,9 @@ not organisation-scoped, so a signed-in user without the right role gets 403, no
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.access import Action, requires
-from portal.access_admin import services
+from portal.access_admin import audit_display, services
 from portal.access_admin.forms import (
     AcceptInvitationForm,
     AddMembershipForm,
@@ -51,8 +52,10 @@ REVIEW_AFTER = timedelta(days=90)
 CSV_COLUMNS = [
     "occurred_at_utc", "actor_email", "action", "action_description", "outcome",
     "outcome_description", "organisation", "object_type", "object_id", "request_id",
-    "ip_address", "details",
+    "ip_address", "details", "organisation_name", "details_in_words",
 ]  # fmt: skip
+#: Events described at a time in the export: each batch's references are looked up together.
+CSV_BATCH = 2000
 
 
 manage_access_required = requires(Action.MANAGE_ACCESS)
@@ -393,7 +396,10 @@ def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     form.is_valid()  # invalid filters are shown as errors and the valid ones still apply
     events = form.filter(AuditEvent.objects.all())
-    return render(request, "access_admin/audit.html", {"form": form, **_paginate(request, events)})
+    context = _paginate(request, events)
+    # What each event on the page refers to, in words (looked up once for the page).
+    context["rows"] = audit_display.describe(context["page_obj"])
+    return render(request, "access_admin/audit.html", {"form": form, **context})
 
 
 @require_GET
@@ -417,21 +423,35 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 
 
 def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[tuple[str, ...]]:
-    for event in events.iterator(chunk_size=2000):
-        yield (
-            event.occurred_at.astimezone(UTC).isoformat(),
-            event.actor_email,
-            event.action,
-            event.get_action_display(),
-            event.outcome,
-            event.get_outcome_display(),
-            event.organisation,
-            event.object_type,
-            event.object_id,
-            event.request_id,
-            event.ip_address or "",
-            json.dumps(event.details, sort_keys=True),
-        )
+    """The stored values as they are (for filtering and evidence), then the organisation and
+    details in words."""
+    for batch in _batched(events.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
+        for row in audit_display.describe(batch):
+            yield (*_csv_raw(row.event), row.organisation, row.text)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[tuple[Any, ...]]:
+    """Tuples of ``size`` items (``itertools.batched`` from Python 3.12 on)."""
+    iterator = iter(items)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _csv_raw(event: AuditEvent) -> tuple[str, ...]:
+    return (
+        event.occurred_at.astimezone(UTC).isoformat(),
+        event.actor_email,
+        event.action,
+        event.get_action_display(),
+        event.outcome,
+        event.get_outcome_display(),
+        event.organisation,
+        event.object_type,
+        event.object_id,
+        event.request_id,
+        event.ip_address or "",
+        json.dumps(event.details, sort_keys=True),
+    )
 
 
 # --- Helpers -------------------------------------------------------------------------------
