@@ -82,7 +82,7 @@ def describe(events: Iterable[AuditEvent]) -> list[DescribedEvent]:
             event=event,
             organisation=names.place(event.organisation),
             subject=names.subject(event),
-            lines=names.lines(event.details if isinstance(event.details, dict) else {}),
+            lines=names.lines(event),
         )
         for event in events
     ]
@@ -169,11 +169,18 @@ class _Names:
             return self._objects[(kind, pk)]
         return f"{_kind_in_words(kind)} {pk}".strip()
 
-    def lines(self, details: dict[str, Any]) -> list[Line]:
+    def lines(self, event: AuditEvent) -> list[Line]:
+        """The event's details in words, less what its subject already says."""
+        details = event.details if isinstance(event.details, dict) else {}
+        said = set()
+        if "user_id" in details:
+            said.add("user_email")  # shown with the person
+        if event.object_type == "portal.Membership" and details.get("role"):
+            said |= {"user_id", "user_email", "role"}  # "LA viewer role of (person)"
         lines: list[Line] = []
         for key, value in details.items():
-            if key == "user_email" and "user_id" in details:
-                continue  # shown with the person
+            if key in said:
+                continue
             if key in _SCOPE_KEYS:
                 if value:
                     lines.append(Line(_SCOPE_KEYS[key], self.place(str(value))))

@@ -262,11 +262,18 @@ def test_a_person_who_has_gone_is_shown_by_the_email_the_event_kept(
         object_id="999",
         details={"user_id": 9999, "user_email": "gone@example.org", "role": "risl"},
     )
+    _event(
+        action=AuditAction.ACCESS_DENIED,
+        outcome=AuditOutcome.DENIED,
+        details={"user_id": 9998, "user_email": "left@example.org", "reason": "own_access"},
+    )
 
     html = _cell(access_admin_client.get(URL).content.decode())
 
     assert "Regional Improvement Support Lead role of gone@example.org" in html
-    assert "Person: gone@example.org" in html
+    assert "Person: gone@example.org" not in html  # the subject says it already
+    assert "Person: left@example.org" in html
+    assert "Reason: own access" in html
 
 
 def test_the_page_looks_references_up_in_bulk_not_once_per_event(
@@ -334,6 +341,4 @@ def test_the_export_adds_the_organisation_and_details_in_words(
         f'{{"role": "la_data_lead", "user_email": "{lead.email}", "user_id": {lead.pk}}}'
     )
     assert row["organisation_name"] == "Barnsley (370)"
-    assert row["details_in_words"] == (
-        f"LA data lead role of {lead.email}; Person: {lead.email}; Role: LA data lead"
-    )
+    assert row["details_in_words"] == f"LA data lead role of {lead.email}"

@@ -185,6 +185,7 @@ def test_the_confirmation_page_counts_the_unexplained_queries_reviewers_will_see
     html = confirm_page(as_persona("lead"), sub).content.decode()
 
     assert "3 of its 5 queries are not explained." in html
+    assert "Explain the queries in the validation report" in html
     assert "Reviewers at DfE and in the region will see on the dashboards" in html
     assert reverse("submissions:report", args=[sub.id]) in html
 
@@ -236,3 +237,23 @@ def test_accepting_is_audited_with_the_submissions_it_supersedes(
     assert event.details["decision"] == "accepted"
     assert event.details["query_count"] == 2
     assert event.details["superseded"] == [str(older.id)]
+
+
+def test_the_confirmation_page_words_one_query_and_all_queries_unexplained(
+    as_persona: Callable[[str], Client], personas: dict[str, Any]
+) -> None:
+    one = make_submission(status=Status.READY)
+    add_findings(one, "8675Q", ValidationFinding.Severity.QUERY, count=1)
+    several = make_submission(status=Status.READY)
+    add_findings(several, "8675Q", ValidationFinding.Severity.QUERY, count=4)
+
+    assert "Its one query is not explained." in (
+        confirm_page(as_persona("lead"), one).content.decode()
+    )
+    assert "None of its 4 queries is explained." in (
+        confirm_page(as_persona("lead"), several).content.decode()
+    )
+    explain(one, "8675Q")
+    assert "You have explained its one query." in (
+        confirm_page(as_persona("lead"), one).content.decode()
+    )
