@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from portal.models import AuditAction, AuditEvent, Membership
+from portal.models import AuditAction, AuditEvent, LocalAuthority, Membership
 from tests.browser.test_invitation_journey import sign_in
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot
@@ -56,11 +56,11 @@ def test_an_access_admin_changes_then_removes_a_role_and_reads_it_in_the_audit_t
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         "from LA data lead (Barnsley (370)) to LA viewer (Leeds (383))"
     )
-    changed = Membership.objects.get(user=lead)
-    assert (changed.pk, changed.role, changed.local_authority.code) == (
+    changed = Membership.objects.select_related("local_authority").get(user=lead)
+    assert (changed.pk, changed.role, changed.local_authority) == (
         membership.pk,
         "la_viewer",
-        "383",
+        LocalAuthority.objects.get(code="383"),
     )
     assert AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGED).count() == 1
 
