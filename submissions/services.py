@@ -599,6 +599,15 @@ def _not_acceptable(submission: Submission) -> str:
     return "This submission is still being checked. Wait until checking has finished."
 
 
+def cannot_accept(submission: Submission) -> str | None:
+    """Why ``submission`` cannot be accepted as it stands, or None if it can: what the
+    confirmation page says instead of offering the button. ``accept`` checks again under
+    its locks, so this is for the pages, not a guard."""
+    if submission.status == Status.READY and not submission.error_count:
+        return None
+    return _not_acceptable(submission)
+
+
 def accept(submission: Submission, user: User, request: HttpRequest | None = None) -> Submission:
     """Accept a READY submission (no errors; queries are allowed). The LA's previously accepted
     submission, if any, becomes SUPERSEDED by this one; both are kept. The caller enqueues

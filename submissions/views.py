@@ -215,11 +215,7 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
     """The status page: where checking has got to, the files, the outcome and what to do."""
     submission = _submission(request, submission_id, Action.VIEW_REPORT)
     la = submission.local_authority
-    can_accept = (
-        submission.status == Status.READY
-        and submission.error_count == 0
-        and can(request.user, Action.DECIDE, la)
-    )
+    can_accept = services.cannot_accept(submission) is None and can(request.user, Action.DECIDE, la)
     context = {
         "submission": submission,
         "status": _status(submission),
@@ -229,17 +225,34 @@ def detail(request: HttpRequest, submission_id: UUID) -> HttpResponse:
         "can_download": can(request.user, Action.UPLOAD, la),
         "can_accept": can_accept,
         # The page says which accepted extract this one would replace.
-        "current_accepted": can_accept
-        and Submission.objects.filter(local_authority=la, status=Status.ACCEPTED).first(),
+        "current_accepted": can_accept and _current_accepted(submission),
         # Which submission the LA's figures come from, once this one has been accepted.
         "figures": submission.accepted_at and services.figures_source(la),
-        # An API-fed LA's SSDA903 tables go into its snapshots (submissions.api.snapshot).
-        "adds_to_snapshots": submission.source == Submission.Source.UPLOAD
-        and bool(submission.formats)
-        and set(submission.formats) <= snapshot.SUPPLEMENT_FORMATS
-        and ApiFeed.objects.filter(local_authority=la).exists(),
+        "adds_to_snapshots": _adds_to_snapshots(submission),
     }
     return render(request, "submissions/detail.html", context)
+
+
+def _current_accepted(submission: Submission) -> Submission | None:
+    """The LA's accepted submission, which accepting ``submission`` would supersede."""
+    return (
+        Submission.objects.filter(local_authority_id=submission.local_authority_id)
+        .filter(status=Status.ACCEPTED)
+        .exclude(pk=submission.pk)
+        .select_related("created_by", "accepted_by")
+        .first()
+    )
+
+
+def _adds_to_snapshots(submission: Submission) -> bool:
+    """Whether this upload's tables go into an API-fed LA's snapshots anyway
+    (``submissions.api.snapshot``): then accepting it on its own is rarely what they want."""
+    return (
+        submission.source == Submission.Source.UPLOAD
+        and bool(submission.formats)
+        and set(submission.formats) <= snapshot.SUPPLEMENT_FORMATS
+        and ApiFeed.objects.filter(local_authority_id=submission.local_authority_id).exists()
+    )
 
 
 @require_GET
@@ -254,11 +267,25 @@ def status_json(request: HttpRequest, submission_id: UUID) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 @requires(Action.DECIDE, per_object=True)
 def accept(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
-    """Accept a checked submission with no errors (POST); its indicators are then computed."""
+    """Ask for confirmation (GET), then accept a checked submission with no errors (POST);
+    its indicators are then computed.
+
+    Accepting replaces the LA's figures on every dashboard in one step, so the GET page says
+    first what it replaces (or that it is the LA's first accepted extract) and how many
+    queries reviewers will see unexplained."""
     submission = _submission(request, submission_id, Action.DECIDE)
-    # GET is routed here only so that an outsider gets the same 404 as on every other URL.
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        if reason := services.cannot_accept(submission):
+            messages.error(request, reason)
+            return redirect("submissions:detail", submission_id=submission.id)
+        context = {
+            "submission": submission,
+            "formats": submission.format_labels,
+            "current_accepted": _current_accepted(submission),
+            "quality": services.quality_summary(submission),
+            "adds_to_snapshots": _adds_to_snapshots(submission),
+        }
+        return render(request, "submissions/accept.html", context)
     try:
         services.accept(submission, _acting_user(request), request)
     except ValidationError as error:

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.access import AuditedRefusal
+from portal.access import ROLE_ACTIONS, Action, AuditedRefusal
 from portal.audit import AuditAction, AuditOutcome, record
 from portal.models import (
     LA_SCOPED_ROLES,
@@ -40,6 +40,7 @@ from portal.models import (
 __all__ = [
     "DATA_ROLES",
     "accept",
+    "change_membership",
     "deactivate",
     "describe_inviter",
     "grant",
@@ -49,6 +50,7 @@ __all__ = [
     "remove_membership",
     "resend",
     "revoke",
+    "role_allows",
     "scope_description",
     "validate_new_email",
     "validate_scope",
@@ -60,6 +62,26 @@ _M = TypeVar("_M", bound=models.Model)
 #: (someone may need both), but only a second person can put them together, and the access
 #: review lists everyone who holds both.
 DATA_ROLES = frozenset(Role) - {Role.ACCESS_ADMIN}
+
+
+#: What each action lets someone do, in words, for pages that say what a role gives or takes
+#: away. Derived from ``ROLE_ACTIONS`` by ``role_allows``, so the words follow the role table.
+ACTION_WORDS: dict[Action, str] = {
+    Action.VIEW_DASHBOARD: "see the dashboards' figures",
+    Action.VIEW_CHILD_LEVEL: "see child-level records",
+    Action.VIEW_REPORT: "read validation reports, which name children",
+    Action.UPLOAD: "upload extracts and download the files sent",
+    Action.DECIDE: "explain queries and accept submissions",
+    Action.WRITE_NOTE: "write context notes on the dashboards",
+    Action.MANAGE_ACCESS: "invite people and change who has access",
+    Action.VIEW_AUDIT: "read the audit trail",
+}
+
+
+def role_allows(role: str) -> list[str]:
+    """What holding ``role`` lets someone do, in words, in the order of ``ACTION_WORDS``."""
+    actions = ROLE_ACTIONS[Role(role)]
+    return [words for action, words in ACTION_WORDS.items() if action in actions]
 
 
 # --- Separation of duties ------------------------------------------------------------------
@@ -329,6 +351,67 @@ def grant(
             **_membership_details(membership),
         )
     return membership
+
+
+def change_membership(
+    membership: Membership,
+    role: str,
+    la_or_region: LocalAuthority | Region | None,
+    by: User,
+    request: HttpRequest,
+) -> Membership:
+    """Change one of a user's roles, or its scope, in one step. Removing the role and adding
+    another would leave a moment with neither (or, the other way round, both) and two
+    unrelated events in the trail; this changes the one membership in one transaction and
+    records one event with what it was and what it became. Same checks as ``grant``:
+    ``ValidationError`` for a scope that does not fit the role, for no change at all, or for
+    a role and scope the user already holds in another membership; ``PermissionDenied``
+    (audited) when ``by`` is the membership's user."""
+    _refuse_own_access(membership.user, by, f"change {membership.role}", request)
+    local_authority = la_or_region if isinstance(la_or_region, LocalAuthority) else None
+    region = la_or_region if isinstance(la_or_region, Region) else None
+    validate_scope(
+        role,
+        [local_authority] if local_authority else [],
+        [region] if region else [],
+        la_field="local_authority",
+        region_field="region",
+    )
+    with transaction.atomic():
+        current = _locked(membership)
+        before = (current.role, current.local_authority, current.region)
+        if before == (role, local_authority, region):
+            raise ValidationError(f"{membership.user} already has this role for this scope")
+        if (
+            Membership.objects.filter(
+                user_id=current.user_id, role=role, local_authority=local_authority, region=region
+            )
+            .exclude(pk=current.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                f"{membership.user} already has this role for this scope in another row: "
+                "remove this one instead"
+            )
+        current.role, current.local_authority, current.region = role, local_authority, region
+        current.granted_by, current.granted_at = by, timezone.now()
+        current.save(
+            update_fields=["role", "local_authority", "region", "granted_by", "granted_at"]
+        )
+        record(
+            AuditAction.ROLE_CHANGED,
+            request=request,
+            actor=by,
+            obj=current,
+            organisation=_code(la_or_region),
+            **_membership_details(current),
+            local_authority=_code(local_authority),
+            region=_code(region),
+            previous_role=before[0],
+            previous_local_authority=_code(before[1]),
+            previous_region=_code(before[2]),
+        )
+    return current
 
 
 def remove_membership(membership: Membership, by: User, request: HttpRequest) -> None:

@@ -15,6 +15,11 @@ urlpatterns = [
         views.remove_membership,
         name="remove_membership",
     ),
+    path(
+        "users/<int:pk>/roles/<int:membership_pk>/change/",
+        views.change_membership,
+        name="change_membership",
+    ),
     path("users/<int:pk>/deactivate/", views.deactivate, name="deactivate"),
     path("users/<int:pk>/reactivate/", views.reactivate, name="reactivate"),
     path("review/", views.access_review, name="access_review"),

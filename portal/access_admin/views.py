@@ -7,8 +7,9 @@ not organisation-scoped, so a signed-in user without the right role gets 403, no
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.access import Action, requires
-from portal.access_admin import services
+from portal.access_admin import audit_display, services
 from portal.access_admin.forms import (
     AcceptInvitationForm,
     AddMembershipForm,
@@ -51,8 +52,10 @@ REVIEW_AFTER = timedelta(days=90)
 CSV_COLUMNS = [
     "occurred_at_utc", "actor_email", "action", "action_description", "outcome",
     "outcome_description", "organisation", "object_type", "object_id", "request_id",
-    "ip_address", "details",
+    "ip_address", "details", "organisation_name", "details_in_words",
 ]  # fmt: skip
+#: Events described at a time in the export: each batch's references are looked up together.
+CSV_BATCH = 2000
 
 
 manage_access_required = requires(Action.MANAGE_ACCESS)
@@ -121,13 +124,72 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "access_admin/user_detail.html", context)
 
 
-@require_POST
+def _membership(pk: int, membership_pk: int) -> Membership:
+    """One of user ``pk``'s memberships, with what its pages show; 404 if it is not theirs."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "local_authority", "region"),
+        pk=membership_pk,
+        user_id=pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@manage_access_required
+def change_membership(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Change one role's role or scope in one step (``services.change_membership``), rather
+    than removing it and adding another."""
+    membership = _membership(pk, membership_pk)
+    person = membership.user
+    if person.pk == request.user.pk and request.method != "POST":
+        # Nothing to offer. A POST goes on to the service, which refuses it and audits that.
+        messages.error(request, "You cannot change your own roles. Ask another access admin")
+        return redirect("access_admin:user_detail", pk=pk)
+    form = AddMembershipForm(
+        request.POST or None,
+        initial={
+            "role": membership.role,
+            "local_authority": membership.local_authority_id,
+            "region": membership.region_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        before = f"{membership.get_role_display()} ({membership.scope_label})"
+        try:
+            changed = services.change_membership(
+                membership, form.cleaned_data["role"], form.scope, _acting_user(request), request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{person}'s role has been changed from {before} to "
+                f"{changed.get_role_display()} ({changed.scope_label})",
+            )
+            return redirect("access_admin:user_detail", pk=pk)
+    context = {"person": person, "membership": membership, "form": form}
+    return render(request, "access_admin/change_membership.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @manage_access_required
 def remove_membership(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    """Take one role away from a user."""
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_pk, user_id=pk
-    )
+    """Ask for confirmation (GET), saying what the person loses; then take the role away
+    (POST)."""
+    membership = _membership(pk, membership_pk)
+    if request.method != "POST":
+        if membership.user_id == request.user.pk:
+            messages.error(request, "You cannot remove your own roles. Ask another access admin")
+            return redirect("access_admin:user_detail", pk=pk)
+        context = {
+            "person": membership.user,
+            "membership": membership,
+            "loses": services.role_allows(membership.role),
+            "others": membership.user.memberships.exclude(pk=membership.pk).select_related(
+                "local_authority", "region"
+            ),
+        }
+        return render(request, "access_admin/remove_membership.html", context)
     _run(
         request,
         services.remove_membership,
@@ -334,7 +396,10 @@ def audit(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     form.is_valid()  # invalid filters are shown as errors and the valid ones still apply
     events = form.filter(AuditEvent.objects.all())
-    return render(request, "access_admin/audit.html", {"form": form, **_paginate(request, events)})
+    context = _paginate(request, events)
+    # What each event on the page refers to, in words (looked up once for the page).
+    context["rows"] = audit_display.describe(context["page_obj"])
+    return render(request, "access_admin/audit.html", {"form": form, **context})
 
 
 @require_GET
@@ -358,21 +423,35 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 
 
 def _csv_rows(events: QuerySet[AuditEvent]) -> Iterator[tuple[str, ...]]:
-    for event in events.iterator(chunk_size=2000):
-        yield (
-            event.occurred_at.astimezone(UTC).isoformat(),
-            event.actor_email,
-            event.action,
-            event.get_action_display(),
-            event.outcome,
-            event.get_outcome_display(),
-            event.organisation,
-            event.object_type,
-            event.object_id,
-            event.request_id,
-            event.ip_address or "",
-            json.dumps(event.details, sort_keys=True),
-        )
+    """The stored values as they are (for filtering and evidence), then the organisation and
+    details in words."""
+    for batch in _batched(events.iterator(chunk_size=CSV_BATCH), CSV_BATCH):
+        for row in audit_display.describe(batch):
+            yield (*_csv_raw(row.event), row.organisation, row.text)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[tuple[Any, ...]]:
+    """Tuples of ``size`` items (``itertools.batched`` from Python 3.12 on)."""
+    iterator = iter(items)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _csv_raw(event: AuditEvent) -> tuple[str, ...]:
+    return (
+        event.occurred_at.astimezone(UTC).isoformat(),
+        event.actor_email,
+        event.action,
+        event.get_action_display(),
+        event.outcome,
+        event.get_outcome_display(),
+        event.organisation,
+        event.object_type,
+        event.object_id,
+        event.request_id,
+        event.ip_address or "",
+        json.dumps(event.details, sort_keys=True),
+    )
 
 
 # --- Helpers -------------------------------------------------------------------------------

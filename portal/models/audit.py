@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     ROLE_GRANTED = "role_granted", "Role granted"
     ROLE_REMOVED = "role_removed", "Role removed"
+    ROLE_CHANGED = "role_changed", "Role changed"
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
     USER_REACTIVATED = "user_reactivated", "User reactivated"
     USER_REMOVED = "user_removed", "Account removed (retention)"

@@ -1,4 +1,5 @@
-"""The audit trail pages: filtering, pagination and a formula-safe, audited CSV export."""
+"""The audit trail pages: filtering, pagination, events in words (people, places, roles and
+objects by name, looked up in bulk), and a formula-safe, audited CSV export."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.access_admin.views import PAGE_SIZE
-from portal.models import AuditAction, AuditEvent, AuditOutcome
+from portal.models import AuditAction, AuditEvent, AuditOutcome, LocalAuthority, User
+from submissions.models import Submission
 
 LONDON = ZoneInfo("Europe/London")
 URL = reverse("access_admin:audit")
@@ -173,3 +177,168 @@ def test_the_page_links_to_the_export_with_the_same_filters(
     html = access_admin_client.get(URL, {"organisation": "370", "page": "1"}).content.decode()
 
     assert f'href="{EXPORT_URL}?organisation=370"' in html
+
+
+# --- Events in words ---------------------------------------------------------------------------
+
+
+def _cell(html: str) -> str:
+    return " ".join(html.split())
+
+
+def test_role_events_name_the_person_the_places_and_the_roles(
+    access_admin_client: Client, personas: dict[str, Any]
+) -> None:
+    lead = personas["lead"]
+    User.objects.filter(pk=lead.pk).update(full_name="Ada Lovelace")
+    membership = lead.memberships.get()
+    leeds = LocalAuthority.objects.get(code="383")
+    change = reverse("access_admin:change_membership", args=[lead.pk, membership.pk])
+    access_admin_client.post(change, {"role": "la_viewer", "local_authority": leeds.pk})
+    access_admin_client.post(
+        reverse("access_admin:remove_membership", args=[lead.pk, membership.pk])
+    )
+
+    html = _cell(access_admin_client.get(URL).content.decode())
+
+    # The change: whose role, what it became and what it was, by name.
+    assert "LA viewer role of Ada Lovelace (lead@barnsley.example.org)" in html
+    assert "Local authority: Leeds (383)" in html
+    assert "Previous role: LA data lead" in html
+    assert "Previous local authority: Barnsley (370)" in html
+    assert "Leeds (383)</td>" in html  # the organisation column
+    # The removal: the row is gone, so the event's own details describe it.
+    assert html.count("LA viewer role of Ada Lovelace (lead@barnsley.example.org)") == 2
+    assert "Role changed" in html
+    assert "Role removed" in html
+    # None of the stored internals.
+    for internal in ("portal.Membership", "la_data_lead", "la_viewer", "user_id", "user_email"):
+        assert internal not in html, internal
+
+
+def test_invitations_submissions_and_regions_are_described_in_words(
+    access_admin_client: Client, personas: dict[str, Any]
+) -> None:
+    from tests.access_admin.helpers import send_invitation
+
+    send_invitation(access_admin_client)
+    barnsley = LocalAuthority.objects.get(code="370")
+    older = Submission.objects.create(local_authority=barnsley, as_of="2023-03-31")
+    newer = Submission.objects.create(local_authority=barnsley, as_of="2024-03-31")
+    _event(
+        action=AuditAction.SUBMISSION_DECISION,
+        organisation="370",
+        object_type="submissions.Submission",
+        object_id=str(newer.pk),
+        details={"decision": "accepted", "query_count": 2, "superseded": [str(older.pk)]},
+    )
+    _event(
+        action=AuditAction.EXPORT,
+        organisation="E12000003",
+        object_type="audit_trail",
+        details={"region": "E12000003", "kind": "portfolio"},
+    )
+
+    html = _cell(access_admin_client.get(URL).content.decode())
+
+    assert "Barnsley&#x27;s extract of 31 March 2024" in html
+    assert "Replaced: Barnsley&#x27;s extract of 31 March 2023" in html
+    assert "Decision: accepted" in html
+    assert "Queries: 2" in html
+    assert "Yorkshire and The Humber region</td>" in html
+    assert "Region: Yorkshire and The Humber region" in html
+    assert "Audit trail</span>" in html
+    assert "Invitation for " in html
+    assert "submissions.Submission" not in html
+    assert str(newer.pk) not in html
+
+
+def test_a_person_who_has_gone_is_shown_by_the_email_the_event_kept(
+    access_admin_client: Client, personas: dict[str, Any]
+) -> None:
+    _event(
+        action=AuditAction.ROLE_REMOVED,
+        object_type="portal.Membership",
+        object_id="999",
+        details={"user_id": 9999, "user_email": "gone@example.org", "role": "risl"},
+    )
+    _event(
+        action=AuditAction.ACCESS_DENIED,
+        outcome=AuditOutcome.DENIED,
+        details={"user_id": 9998, "user_email": "left@example.org", "reason": "own_access"},
+    )
+
+    html = _cell(access_admin_client.get(URL).content.decode())
+
+    assert "Regional Improvement Support Lead role of gone@example.org" in html
+    assert "Person: gone@example.org" not in html  # the subject says it already
+    assert "Person: left@example.org" in html
+    assert "Reason: own access" in html
+
+
+def test_the_page_looks_references_up_in_bulk_not_once_per_event(
+    access_admin_client: Client, personas: dict[str, Any]
+) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            user = personas["lead"] if i % 2 else personas["viewer"]
+            membership = user.memberships.get()
+            sub = Submission.objects.create(
+                local_authority=LocalAuthority.objects.get(code="370"), as_of="2024-03-31"
+            )
+            _event(
+                action=AuditAction.ROLE_GRANTED,
+                organisation="370" if i % 3 else "E12000003",
+                object_type="portal.Membership",
+                object_id=str(membership.pk),
+                details={"user_id": user.pk, "user_email": user.email, "role": membership.role},
+            )
+            _event(
+                action=AuditAction.SUBMISSION_DECISION,
+                organisation="383",
+                object_type="submissions.Submission",
+                object_id=str(sub.pk),
+                details={"superseded": [str(sub.pk)]},
+            )
+            _event(
+                action=AuditAction.USER_DEACTIVATED,
+                object_type="portal.User",
+                object_id=str(user.pk),
+                details={"user_email": user.email},
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert access_admin_client.get(URL).status_code == 200
+        return len(captured)
+
+    access_admin_client.get(URL)  # the first request after signing in also records the session
+    add(2)
+    few = queries()
+    add(12)
+    many = queries()
+
+    assert many == few
+
+
+def test_the_export_adds_the_organisation_and_details_in_words(
+    access_admin_client: Client, personas: dict[str, Any]
+) -> None:
+    lead = personas["lead"]
+    _event(
+        action=AuditAction.ROLE_GRANTED,
+        organisation="370",
+        object_type="portal.Membership",
+        object_id="1",
+        details={"user_id": lead.pk, "user_email": lead.email, "role": "la_data_lead"},
+    )
+
+    rows = _export(access_admin_client, action="role_granted")
+
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["organisation"] == "370"  # the stored value, as before
+    assert row["details"] == (
+        f'{{"role": "la_data_lead", "user_email": "{lead.email}", "user_id": {lead.pk}}}'
+    )
+    assert row["organisation_name"] == "Barnsley (370)"
+    assert row["details_in_words"] == f"LA data lead role of {lead.email}"

@@ -46,7 +46,10 @@ ROUTES: list[tuple[str, str, Args, int]] = [
     ("get", "users", _none, 200),
     ("get", "user_detail", _viewer, 200),
     ("post", "user_detail", _viewer, 200),  # an empty add-role form: shown again with errors
+    ("get", "remove_membership", _viewer_membership, 200),  # the confirmation page
     ("post", "remove_membership", _viewer_membership, 302),
+    ("get", "change_membership", _viewer_membership, 200),
+    ("post", "change_membership", _viewer_membership, 200),  # an empty form: errors
     ("get", "deactivate", _viewer, 200),
     ("post", "deactivate", _viewer, 302),
     ("post", "reactivate", _viewer, 302),

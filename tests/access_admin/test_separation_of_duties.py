@@ -190,6 +190,7 @@ def test_the_own_user_page_offers_no_changes(
 
     assert "Add a role" not in html
     assert reverse("access_admin:remove_membership", args=[admin.pk, membership.pk]) not in html
+    assert reverse("access_admin:change_membership", args=[admin.pk, membership.pk]) not in html
     assert "Ask another access admin to change your access" in html
 
 

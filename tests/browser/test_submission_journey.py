@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from submissions import services
 from submissions.models import Submission
 from tests.browser.test_invitation_journey import sign_in
 from tests.browser.test_layout_a11y import serious_violations
@@ -132,6 +133,20 @@ def test_a_data_lead_uploads_checks_explains_and_accepts_and_another_la_sees_not
 
     # Accept.
     page.get_by_role("link", name="Submission status").click()
+    page.get_by_role("button", name="Accept submission").click()  # a link styled as a button
+    # The confirmation page: Barnsley has no accepted extract yet, and the query is explained.
+    assert page.locator("h1").inner_text() == "Are you sure you want to accept this submission?"
+    assert "first accepted extract" in page.locator("#accept-replaces").inner_text()
+    quality = services.quality_summary(submission)
+    queries = page.locator("#accept-unexplained").inner_text()
+    assert ("not explained" in queries) == bool(quality.unexplained_queries), queries
+    if quality.unexplained_queries:
+        assert f"{quality.unexplained_queries:,} of its {quality.queries:,}" in queries, queries
+    else:
+        assert "You have explained" in queries, queries
+    assert serious_violations(page) == []
+    screenshot(page, "submission-accept-confirm")
+    assert Submission.objects.get().status == Submission.Status.READY  # nothing changed yet
     page.get_by_role("button", name="Accept submission").click()
     assert "You have accepted this submission" in page.content()
     assert status_tag(page) == "Accepted"

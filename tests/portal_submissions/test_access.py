@@ -94,11 +94,23 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     assert response["Location"].startswith(reverse("account_login"))
 
 
-@pytest.mark.parametrize("name", ["accept", "explain"])
-def test_post_only_urls_refuse_a_get_from_someone_who_may_use_them(
-    as_persona: Callable[[str], Client], submission: Submission, name: str
+def test_the_post_only_explain_url_refuses_a_get_from_someone_who_may_use_it(
+    as_persona: Callable[[str], Client], submission: Submission
 ) -> None:
-    assert as_persona("lead").get(url_of(name, submission)).status_code == 405
+    assert as_persona("lead").get(url_of("explain", submission)).status_code == 405
+
+
+def test_a_get_of_the_accept_url_asks_for_confirmation_and_changes_nothing(
+    as_persona: Callable[[str], Client], submission: Submission
+) -> None:
+    """The GET is the confirmation page (``test_accept.py``); for this submission, which has
+    errors, it goes back to the status page, which says why it cannot be accepted."""
+    response = as_persona("lead").get(url_of("accept", submission))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submissions:detail", args=[submission.id])
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.HAS_ERRORS
 
 
 @pytest.mark.parametrize(

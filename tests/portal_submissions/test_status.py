@@ -101,15 +101,18 @@ def test_the_accept_button_shows_only_for_a_ready_submission_with_no_errors_to_d
 ) -> None:
     ready = make_submission(status=Status.READY, query_count=2)
     has_errors = make_submission(status=Status.HAS_ERRORS, error_count=1)
-    accept = "Accept submission</button>"
 
     def page(persona: str, sub: Submission) -> str:
         url = reverse("submissions:detail", args=[sub.id])
         return as_persona(persona).get(url).content.decode()
 
-    assert accept in page("lead", ready)
-    assert accept not in page("viewer", ready)
-    assert accept not in page("lead", has_errors)
+    # A link to the confirmation page, not a button that accepts at once.
+    link = f'<a href="{reverse("submissions:accept", args=[ready.id])}" role="button"'
+    assert link in page("lead", ready)
+    assert "Accept submission</a>" in page("lead", ready)
+    assert "Accept submission" not in page("viewer", ready)
+    assert "Accept submission" not in page("lead", has_errors)
+    assert reverse("submissions:accept", args=[has_errors.id]) not in page("lead", has_errors)
 
 
 def test_it_says_which_accepted_submission_accepting_would_replace(
