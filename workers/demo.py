@@ -9,12 +9,13 @@ have figures as soon as the web server starts, with no job queued through the fi
 
 * Barnsley and Leeds are sized by their real 0-17 population and send CIN census XML with
   SSDA903 CSVs; they are the LAs people look at closely.
-* The other 13 are small (a few hundred children: seeding stays quick on two cores) and send
-  CIN census XML with SSDA903 CSVs too (``REGION_SUBMISSIONS``). Wakefield's comes through the
-  API intake (``seed_api_feed``): records posted in batches, then a snapshot accepted
-  automatically, as its feed says.
-* Barnsley has two newer extracts left for its data lead: one with errors to fix and one
-  checked with queries only, ready to accept (``seed_open_submissions``).
+* The other 13 are small (a few hundred children: seeding stays quick on two cores). Twelve
+  upload CIN census XML with SSDA903 CSVs too (``REGION_SUBMISSIONS``). Wakefield's figures
+  come through the API intake (``seed_api_feed``): its records applied in batches by the
+  endpoint's own service, as if its sender had posted them (no HTTP: no token to mint), then a
+  snapshot accepted automatically, as its feed says.
+* Barnsley has sent its extract again, twice, for its data lead to deal with: once with
+  errors to fix, once checked with queries only and ready to accept (``seed_open_submissions``).
 * Barnsley's and Leeds' data leads have written context notes on their indicators, one of
   them revised (``seed_context_notes``), through ``indicators.notes`` so they are audited.
 
@@ -124,9 +125,7 @@ def _latest_year_end(today: date) -> date:
 
 
 def _three_years_to(as_of: date) -> date:
-    """The first day of the three years ending ``as_of`` (the census needs whole years)."""
-    if as_of.month == 2 and as_of.day == 29:
-        as_of = as_of - timedelta(days=1)
+    """The first day of the three collection years ending ``as_of``, a 31 March."""
     return as_of.replace(year=as_of.year - 3) + timedelta(days=1)
 
 

@@ -6,6 +6,7 @@ and the data leads' context notes (idempotent)."""
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -32,7 +33,13 @@ def _month_ends(start: date, end: date) -> int:
 def test_demo_accounts_cover_every_role(reference_data: None, settings: Any) -> None:
     settings.DEBUG = True  # the demo commands refuse to run in production
     call_command("seed_demo")
-    call_command("seed_demo")  # idempotent
+    printed = StringIO()
+    call_command("seed_demo", stdout=printed)  # idempotent
+
+    # What serve prints last, before the service starts: every account and how to sign in.
+    for account in DEMO_ACCOUNTS:
+        assert account.email in printed.getvalue()
+    assert "manage.py demo_totp" in printed.getvalue()
 
     assert User.objects.count() == len(DEMO_ACCOUNTS)
     assert all(u.memberships.exists() for u in User.objects.all())
