@@ -41,16 +41,38 @@ class DemoAccount:
     email: str
     full_name: str
     role: Role
-    scope: str = ""  # DfE LA code or region code
+    scopes: tuple[str, ...] = ()  # DfE LA codes or region codes
     is_staff: bool = False
 
+    @property
+    def scope(self) -> str:
+        """The scopes as ``seed_demo`` prints them: ``370``, ``370, 383, 384``."""
+        return ", ".join(self.scopes)
+
+
+#: Yorkshire and the Humber, the demo's region: every one of its 15 LAs has figures.
+DEMO_REGION = "E12000003"
+#: The region's LAs other than Barnsley (370) and Leeds (383), which have their own leads.
+#: One data lead sends all their extracts, as a shared regional data team might.
+REGION_LA_CODES = (
+    "371", "372", "373", "380", "381", "382", "384", "810", "811", "812", "813", "815", "816",
+)  # fmt: skip
+
+
+REGION_LEAD = "lead@yorkshire.example.org"
 
 DEMO_ACCOUNTS = [
-    DemoAccount("lead@barnsley.example.org", "Dana Lead", Role.LA_DATA_LEAD, "370"),
-    DemoAccount("viewer@barnsley.example.org", "Vic Viewer", Role.LA_VIEWER, "370"),
-    DemoAccount("lead@leeds.example.org", "Lee Lead", Role.LA_DATA_LEAD, "383"),
-    DemoAccount("caselead@education.example.org", "Casey Caselead", Role.DFE_CASE_LEAD, "370"),
-    DemoAccount("risl@education.example.org", "Rhys Regional", Role.RISL, "E12000003"),
+    DemoAccount("lead@barnsley.example.org", "Dana Lead", Role.LA_DATA_LEAD, ("370",)),
+    DemoAccount("viewer@barnsley.example.org", "Vic Viewer", Role.LA_VIEWER, ("370",)),
+    DemoAccount("lead@leeds.example.org", "Lee Lead", Role.LA_DATA_LEAD, ("383",)),
+    DemoAccount(REGION_LEAD, "Yan Yorkshire", Role.LA_DATA_LEAD, REGION_LA_CODES),
+    DemoAccount(
+        "caselead@education.example.org",
+        "Casey Caselead",
+        Role.DFE_CASE_LEAD,
+        ("370", "383", "384"),
+    ),
+    DemoAccount("risl@education.example.org", "Rhys Regional", Role.RISL, (DEMO_REGION,)),
     DemoAccount("analyst@education.example.org", "Ana Analyst", Role.NATIONAL_ANALYST),
     DemoAccount("admin@education.example.org", "Adam Admin", Role.ACCESS_ADMIN, is_staff=True),
 ]
@@ -74,13 +96,15 @@ def seed_demo_accounts() -> list[DemoAccount]:
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
-        scope: dict[str, Any] = {}
-        if len(account.scope) == 3:
-            scope["local_authority"] = LocalAuthority.objects.get(code=account.scope)
-        elif account.scope:
-            scope["region"] = Region.objects.get(code=account.scope)
-        user.memberships.exclude(role=account.role, **scope).delete()
-        Membership.objects.get_or_create(user=user, role=account.role, **scope)
+        scopes: list[dict[str, Any]] = [
+            {"local_authority": LocalAuthority.objects.get(code=code)}
+            if len(code) == 3
+            else {"region": Region.objects.get(code=code)}
+            for code in account.scopes
+        ] or [{}]
+        kept = [Membership.objects.get_or_create(user=user, role=account.role, **scope)[0].pk
+                for scope in scopes]  # fmt: skip
+        user.memberships.exclude(pk__in=kept).delete()
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
     return DEMO_ACCOUNTS

@@ -91,8 +91,10 @@ def serve(args: list[str]) -> None:
     manage("migrate", "--no-input", "--verbosity", "0", environment=environment)
     manage("load_reference_data", environment=environment)
     manage("load_published_data", environment=environment)
-    manage("seed_demo", environment=environment)
+    # The submissions first (they create the accounts they need), so that the accounts list
+    # is the last thing printed before the service starts, not buried under the checks' logs.
     manage("seed_demo_submissions", environment=environment)
+    manage("seed_demo", environment=environment)
     print(
         f"\n  The service is starting at http://127.0.0.1:{port}/\n"
         "  Sign in with one of the demo accounts listed above.\n"

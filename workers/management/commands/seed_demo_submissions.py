@@ -4,20 +4,25 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import refuse_outside_the_demo
-from workers.demo import seed_demo_submissions
+from portal.demo import refuse_outside_the_demo, seed_demo_accounts
+from workers.demo import seed_demo_data
 
 
 class Command(BaseCommand):
     help = (
-        "Create, check and accept a synthetic submission for each demo LA (local development "
-        "only; refused outside the embedded default). Run seed_demo first."
+        "Create the demo accounts, then check and accept a synthetic submission for every LA "
+        "of Yorkshire and the Humber (one through the API intake), with Barnsley's open "
+        "submissions and context notes (local development only; refused outside the "
+        "embedded default)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_outside_the_demo()
-        for submission in seed_demo_submissions():
+        seed_demo_accounts()  # idempotent: the data needs its data leads
+        for submission in seed_demo_data():
             self.stdout.write(
-                f"  {submission.local_authority}: extract of {submission.as_of:%d %B %Y}, "
-                f"{submission.get_status_display().lower()}, {submission.query_count} queries"
+                f"  {submission.local_authority}: {submission.get_source_display()} "
+                f"extract of {submission.as_of:%d %B %Y}, "
+                f"{submission.get_status_display().lower()}, {submission.error_count} errors, "
+                f"{submission.query_count} queries"
             )
