@@ -104,13 +104,7 @@ class InviteForm(forms.Form):
         label="Full name", max_length=150, error_messages={"required": "Enter their full name"}
     )
     role = _role_field()
-    regions = forms.ModelMultipleChoiceField(
-        label="Regions",
-        queryset=_regions(),
-        required=False,
-        help_text="Only for a Regional Improvement Support Lead",
-        widget=forms.CheckboxSelectMultiple,
-    )
+    # In the page's order (its LA panel comes first), which the error summary follows.
     # Checkboxes, not a multiple select: a GOV.UK select is one line tall, and checkboxes
     # work without a keyboard modifier. A Case Lead may need several.
     local_authorities = forms.ModelMultipleChoiceField(
@@ -119,6 +113,13 @@ class InviteForm(forms.Form):
         required=False,
         help_text="Only for an LA data lead, an LA viewer or a DfE Case Lead. "
         "Choose every local authority they work on",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions",
+        queryset=_regions(),
+        required=False,
+        help_text="Only for a Regional Improvement Support Lead",
         widget=forms.CheckboxSelectMultiple,
     )
 
