@@ -36,6 +36,9 @@ __all__ = [
 
 NOTE_MAX_LENGTH = 2000
 COVERAGE_AFTER_AS_OF = "The date the extract is complete from must be before the extract date"
+#: Said beside the file box when another field's error sends the page back: a browser never
+#: fills a file input in again, and saying nothing made the next submit fail for no files.
+FILES_NOT_KEPT = "Choose your files again: files cannot be kept after an error"
 
 
 # --- Several files in one input --------------------------------------------------------------
@@ -186,6 +189,9 @@ class UploadForm(forms.Form):
         "Leave it blank to use the date the files give, or the earliest date in them.",
     )
 
+    #: For the page's script, which checks the dates before the files are sent.
+    coverage_after_as_of = COVERAGE_AFTER_AS_OF
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: QuerySet[LocalAuthority] = local_authorities_for(user, Action.UPLOAD).order_by(
@@ -215,6 +221,18 @@ class UploadForm(forms.Form):
         if as_of and start and start >= as_of:
             self.add_error("coverage_start", COVERAGE_AFTER_AS_OF)
         return data
+
+    def full_clean(self) -> None:
+        """Validate, then, if the files were fine but another field was not, say on the file
+        box that the files must be chosen again. (The page's script checks those fields
+        before sending, so this is for browsers without it and checks only the server can
+        make.)"""
+        super().full_clean()
+        if self.is_bound and self.errors and "uploads" not in self.errors:
+            names = [upload.name for upload in self.files.getlist("uploads") if upload.name]
+            if names:
+                chosen = ", ".join(names) if len(names) <= 3 else f"{len(names)} files"
+                self.add_error("uploads", f"{FILES_NOT_KEPT} (you chose {chosen})")
 
 
 # --- Report -----------------------------------------------------------------------------------

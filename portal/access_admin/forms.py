@@ -9,10 +9,13 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.forms.boundfield import BoundWidget
 
 from portal.access_admin.services import validate_new_email, validate_scope
 from portal.forms import FilterForm
 from portal.models import (
+    LA_SCOPED_ROLES,
+    REGION_SCOPED_ROLES,
     AuditAction,
     AuditOutcome,
     Invitation,
@@ -62,8 +65,32 @@ def _scope_error_to_form(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field, message)
 
 
+#: How the invite page's messages name someone in each role ("a DfE Case Lead").
+_ROLE_PHRASE = {
+    Role.LA_DATA_LEAD: "an LA data lead",
+    Role.LA_VIEWER: "an LA viewer",
+    Role.DFE_CASE_LEAD: "a DfE Case Lead",
+    Role.RISL: "a Regional Improvement Support Lead (RISL)",
+    Role.NATIONAL_ANALYST: "a DfE national analyst",
+    Role.ACCESS_ADMIN: "an access admin",
+}
+
+
+def _scope_kind(role: str) -> str:
+    """Which scope a role takes: ``"la"``, ``"region"`` or ``""`` (none)."""
+    if role in LA_SCOPED_ROLES:
+        return "la"
+    return "region" if role in REGION_SCOPED_ROLES else ""
+
+
 class InviteForm(forms.Form):
-    """Who to invite, to which role and scope."""
+    """Who to invite, to which role and scope.
+
+    The page (``access_admin/invite.html``) shows under the roles only the scope the chosen
+    role takes, and a filter over the long list of local authorities; both are progressive
+    enhancements, so without JavaScript every field shows and ``clean`` alone decides whether
+    the scope fits the role.
+    """
 
     email = forms.EmailField(
         label="Email address",
@@ -77,23 +104,36 @@ class InviteForm(forms.Form):
         label="Full name", max_length=150, error_messages={"required": "Enter their full name"}
     )
     role = _role_field()
-    # Regions come before local authorities: the region list is short, the LA list is long.
-    regions = forms.ModelMultipleChoiceField(
-        label="Regions",
-        queryset=_regions(),
-        required=False,
-        help_text="For Regional Improvement Support Leads",
-        widget=forms.CheckboxSelectMultiple,
-    )
+    # In the page's order (its LA panel comes first), which the error summary follows.
     # Checkboxes, not a multiple select: a GOV.UK select is one line tall, and checkboxes
-    # work without a keyboard modifier.
+    # work without a keyboard modifier. A Case Lead may need several.
     local_authorities = forms.ModelMultipleChoiceField(
         label="Local authorities",
         queryset=_current_local_authorities(),
         required=False,
-        help_text="For LA data leads, LA viewers and DfE Case Leads",
+        help_text="Only for an LA data lead, an LA viewer or a DfE Case Lead. "
+        "Choose every local authority they work on",
         widget=forms.CheckboxSelectMultiple,
     )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions",
+        queryset=_regions(),
+        required=False,
+        help_text="Only for a Regional Improvement Support Lead",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def role_options(self) -> list[tuple[BoundWidget, str, str]]:
+        """Each role's radio, the scope it takes (``la``, ``region`` or empty) and the scope
+        panel drawn after it: each panel follows the last radio of the roles that use it, so
+        it sits under its roles, as the GOV.UK conditional reveal does."""
+        options = list(self["role"].subwidgets)
+        kinds = [_scope_kind(str(option.data["value"])) for option in options]
+        last = {kind: index for index, kind in enumerate(kinds) if kind}
+        return [
+            (option, kind, kind if kind and last[kind] == index else "")
+            for index, (option, kind) in enumerate(zip(options, kinds, strict=True))
+        ]
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip().lower()
@@ -105,16 +145,41 @@ class InviteForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
-        if "role" in cleaned:
-            try:
-                validate_scope(
-                    cleaned["role"],
-                    list(cleaned.get("local_authorities", [])),
-                    list(cleaned.get("regions", [])),
-                )
-            except ValidationError as error:
-                _scope_error_to_form(self, error)
+        if "role" not in cleaned:
+            return cleaned
+        role = cleaned["role"]
+        try:
+            validate_scope(
+                role,
+                list(cleaned.get("local_authorities", [])),
+                list(cleaned.get("regions", [])),
+            )
+        except ValidationError as error:
+            # The rules are the service's; the words are this page's, which says what to do
+            # in terms of the role just chosen.
+            for field in error.message_dict:
+                self.add_error(field, self._scope_message(role, field))
         return cleaned
+
+    @staticmethod
+    def _scope_message(role: str, field: str) -> str:
+        """What to do about a scope that does not fit the role, said of that role: "Choose
+        at least one local authority for a DfE Case Lead", "A DfE national analyst has no
+        local authority or region. Untick the regions"."""
+        phrase = _ROLE_PHRASE[Role(role)]
+        person = phrase[0].upper() + phrase[1:]
+        kind = _scope_kind(role)
+        if field == "local_authorities":
+            if kind == "la":
+                return f"Choose at least one local authority for {phrase}"
+            has_no, untick = "local authority", "local authorities"
+        else:
+            if kind == "region":
+                return f"Choose a region for {phrase}"
+            has_no, untick = "region", "regions"
+        if not kind:
+            has_no = "local authority or region"
+        return f"{person} has no {has_no}. Untick the {untick}"
 
 
 class AddMembershipForm(forms.Form):

@@ -287,17 +287,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"An invitation has been sent to {data['email']}")
             return redirect("access_admin:invitations")
-    return render(
-        request,
-        "govuk/form_page.html",
-        {
-            "form": form,
-            "title": "Invite a user",
-            "lead": "They will get an email with a link that works once, for 7 days. "
-            "They choose their own password and must set up an authenticator app.",
-            "button": "Send invitation",
-        },
-    )
+    return render(request, "access_admin/invite.html", {"form": form})
 
 
 @require_GET

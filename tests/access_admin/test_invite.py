@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -201,42 +202,50 @@ def test_an_accepted_invitation_cannot_be_resent_or_revoked(access_admin_client:
             [],
             [],
             "local_authorities",
-            "Select a local authority for the LA data lead role",
+            "Choose at least one local authority for an LA data lead",
+        ),
+        (
+            "dfe_case_lead",
+            [],
+            [],
+            "local_authorities",
+            "Choose at least one local authority for a DfE Case Lead",
         ),
         (
             "la_data_lead",
             ["370"],
             ["E12000003"],
             "regions",
-            "Do not select a region for the LA data lead role",
+            "An LA data lead has no region. Untick the regions",
         ),
         (
             "risl",
             [],
             [],
             "regions",
-            "Select a region for the Regional Improvement Support Lead role",
+            "Choose a region for a Regional Improvement Support Lead (RISL)",
         ),
         (
             "risl",
             ["370"],
             ["E12000003"],
             "local_authorities",
-            "Do not select a local authority for the Regional Improvement Support Lead role",
+            "A Regional Improvement Support Lead (RISL) has no local authority. "
+            "Untick the local authorities",
         ),
         (
             "access_admin",
             ["370"],
             [],
             "local_authorities",
-            "Do not select a local authority for the Access admin role",
+            "An access admin has no local authority or region. Untick the local authorities",
         ),
         (
             "national_analyst",
             [],
             ["E12000003"],
             "regions",
-            "Do not select a region for the DfE national analyst role",
+            "A DfE national analyst has no local authority or region. Untick the regions",
         ),
     ],
 )
@@ -346,3 +355,59 @@ def test_someone_signed_in_is_asked_to_sign_out_first(
     assert b"Sign out to accept your invitation" in response.content
     assert not User.objects.filter(email="nadia@barnsley.example.org").exists()
     assert Invitation.objects.get().status == "Pending"
+
+
+def test_a_case_lead_can_be_invited_to_several_local_authorities(
+    access_admin_client: Client,
+) -> None:
+    chosen = list(LocalAuthority.objects.filter(code__in=["370", "351", "380"]))
+
+    send_invitation(
+        access_admin_client, role="dfe_case_lead", local_authorities=[la.pk for la in chosen]
+    )
+
+    invitation = Invitation.objects.get()
+    assert set(invitation.local_authorities.all()) == set(chosen)
+
+
+def test_each_scope_sits_under_the_roles_that_take_it(access_admin_client: Client) -> None:
+    """The radios say which scope each role takes, for the page's script, and each scope's
+    panel comes straight after the last of its roles. Without the script nothing is hidden:
+    every panel and box is in the page, and the filter box (useless without it) is hidden."""
+    html = access_admin_client.get(reverse("access_admin:invite")).content.decode()
+
+    scopes = dict(re.findall(r'value="(\w+)" data-scope="(\w*)"', html))
+    assert scopes == {
+        "la_data_lead": "la",
+        "la_viewer": "la",
+        "dfe_case_lead": "la",
+        "risl": "region",
+        "national_analyst": "",
+        "access_admin": "",
+    }
+    order = [
+        html.index('value="dfe_case_lead"'),
+        html.index('id="id_local_authorities-panel"'),
+        html.index('value="risl"'),
+        html.index('id="id_regions-panel"'),
+        html.index('value="national_analyst"'),
+    ]
+    assert order == sorted(order)
+    assert "govuk-radios__conditional--hidden" not in html
+    assert html.count('name="local_authorities"') == LocalAuthority.objects.current().count()
+    assert re.search(r"<div[^>]*data-scope-filter[^>]*hidden", html)
+    assert "portal/js/invite-scope.js" in html
+
+
+def test_a_scope_error_is_in_the_summary_and_beside_its_field(
+    access_admin_client: Client,
+) -> None:
+    data = {"email": "x@example.org", "full_name": "X", "role": "risl"}
+
+    html = access_admin_client.post(reverse("access_admin:invite"), data).content.decode()
+
+    message = "Choose a region for a Regional Improvement Support Lead (RISL)"
+    assert f'<a href="#id_regions_0">{message}</a>' in html
+    assert re.search(rf'id="id_regions-error"[^>]*>.*{re.escape(message)}', html)
+    # The role chosen is kept, so the page's script shows the region panel again.
+    assert re.search(r'value="risl"[^>]* checked', html)

@@ -12,6 +12,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from portal.models import Invitation
+from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,3 +83,84 @@ def test_an_invited_user_must_set_up_an_authenticator_before_anything_else(
     assert page.url.endswith("/accounts/sessions/")
     assert "Your account" in page.content()
     screenshot(page, "signed-in-with-totp")
+
+
+def test_the_invite_form_shows_only_the_scope_the_role_takes(
+    page: Any, personas: dict[str, Any]
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, personas["access_admin"].email, PASSWORD)
+    page.goto("/access/invite/")
+    las = page.locator("#id_local_authorities-panel")
+    regions = page.locator("#id_regions-panel")
+    # No role yet: no scope is asked for.
+    expect(las).to_be_hidden()
+    expect(regions).to_be_hidden()
+
+    page.get_by_label("Regional Improvement Support Lead").check()
+    expect(regions).to_be_visible()
+    expect(las).to_be_hidden()
+    assert (
+        page.get_by_label("Regional Improvement Support Lead").get_attribute("aria-controls")
+        == "id_regions-panel"
+    )
+
+    page.get_by_label("DfE national analyst").check()
+    expect(regions).to_be_hidden()
+    expect(las).to_be_hidden()
+
+    # A Case Lead takes several local authorities, found with the filter box.
+    page.get_by_label("DfE Case Lead").check()
+    expect(las).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("Filter local authorities").fill("barn")
+    expect(las.locator(".govuk-checkboxes__item:visible")).to_have_count(2)  # Barnet, Barnsley
+    expect(page.get_by_text("2 of 153 shown")).to_be_visible()
+    page.get_by_label("Barnsley").check()
+    page.get_by_label("Filter local authorities").fill("sheff")
+    # What is ticked stays in view while the filter hides the rest.
+    expect(page.get_by_label("Barnsley")).to_be_visible()
+    page.get_by_label("Sheffield").check()
+    screenshot(page, "invite-case-lead")
+
+    # A tick left in a scope the role does not take is not sent.
+    page.get_by_label("Regional Improvement Support Lead").check()
+    page.locator("#id_regions-panel").get_by_label("Yorkshire").check()
+    page.get_by_label("DfE Case Lead").check()
+    page.get_by_label("Email address").fill("case.lead@education.example.gov.uk")
+    page.get_by_label("Full name").fill("Cara Caselead")
+    page.get_by_role("button", name="Send invitation").click()
+    page.wait_for_url("**/access/invitations/")
+
+    invitation = Invitation.objects.get(email="case.lead@education.example.gov.uk")
+    assert invitation.role == "dfe_case_lead"
+    assert sorted(la.name for la in invitation.local_authorities.all()) == [
+        "Barnsley",
+        "Sheffield",
+    ]
+    assert not invitation.regions.exists()
+    assert errors == []
+
+
+def test_without_javascript_every_scope_shows_and_the_server_checks_it(
+    browser: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, personas["access_admin"].email, PASSWORD)
+        page.goto("/access/invite/")
+        expect(page.locator("#id_local_authorities-panel")).to_be_visible()
+        expect(page.locator("#id_regions-panel")).to_be_visible()
+        page.get_by_label("Email address").fill("analyst@education.example.gov.uk")
+        page.get_by_label("Full name").fill("Ana Lyst")
+        page.get_by_label("DfE national analyst").check()
+        page.get_by_label("Barnsley").check()
+        page.get_by_role("button", name="Send invitation").click()
+        expect(
+            page.get_by_role("link", name="A DfE national analyst has no local authority")
+        ).to_be_visible()
+        assert not Invitation.objects.exists()
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ input comes back as an error message on the form, never a server error."""
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent.parent / "readers" / "data"
 UPLOAD = "/submissions/new/"
+#: What the file box says when another field's error sends the page back.
+KEPT_NOT = (
+    "Choose your files again: files cannot be kept after an error (you chose CIN_Census_2024.xml)"
+)
 
 
 def cin_file(name: str = "CIN_Census_2024.xml") -> SimpleUploadedFile:
@@ -180,7 +185,9 @@ def test_bad_input_is_reported_on_the_form(
     assert any(error.startswith(message) for error in errors(response))
     assert Submission.objects.count() == 0
     html = response.content.decode()
-    assert html.count(message) == 2  # in the error summary and beside the field
+    # In the error summary and beside the field.
+    assert re.search(rf'<a href="#[^"]+">{re.escape(message)}', html)
+    assert re.search(rf"Error:</span> {re.escape(message)}", html)
     assert "<title>Error: Upload an extract" in html
 
 
@@ -196,7 +203,7 @@ def test_a_future_extract_date_is_refused(
         as_of_year=str(tomorrow.year),
     )  # fmt: skip
 
-    assert errors(response) == ["The extract date must be today or in the past"]
+    assert errors(response) == ["The extract date must be today or in the past", KEPT_NOT]
 
 
 def test_an_la_the_user_cannot_upload_for_is_refused(
@@ -206,7 +213,7 @@ def test_an_la_the_user_cannot_upload_for_is_refused(
 
     response = post(as_persona("lead"), cin_file(), local_authority=str(leeds.pk))
 
-    assert errors(response) == ["Select a local authority you can upload extracts for"]
+    assert errors(response) == ["Select a local authority you can upload extracts for", KEPT_NOT]
     assert Submission.objects.count() == 0
 
 
@@ -247,3 +254,51 @@ def test_a_file_over_the_size_cap_is_refused_while_it_streams(
 
     assert errors(response)[0].startswith("The file CIN_Census_2024.xml is larger than")
     assert Submission.objects.count() == 0
+
+
+def test_after_another_fields_error_the_page_says_to_choose_the_files_again(
+    as_persona: Callable[[str], Client], personas: dict[str, Any]
+) -> None:
+    """A browser never fills a file box in again, so the page must say so; and the second
+    submit, with the files chosen again and the date put right, goes through."""
+    client = as_persona("lead")
+    barnsley = LocalAuthority.objects.get(code="370")
+
+    response = post(client, cin_file(), missing_csv(), local_authority=str(barnsley.pk),
+                    as_of_day="")  # fmt: skip
+
+    message = (
+        "Choose your files again: files cannot be kept after an error "
+        "(you chose CIN_Census_2024.xml, missing.csv)"
+    )
+    assert errors(response) == ["The extract date must include a day", message]
+    html = response.content.decode()
+    assert f'<a href="#id_uploads">{message}</a>' in html
+    assert Submission.objects.count() == 0
+
+    response = post(client, cin_file(), missing_csv(), local_authority=str(barnsley.pk))
+    assert response.status_code == 302
+    assert Submission.objects.count() == 1
+
+
+def test_a_file_error_alone_does_not_also_say_to_choose_again(
+    as_persona: Callable[[str], Client], personas: dict[str, Any]
+) -> None:
+    barnsley = LocalAuthority.objects.get(code="370")
+
+    response = post(as_persona("lead"), local_authority=str(barnsley.pk))
+
+    assert errors(response) == ["Select the extract files"]
+
+
+def test_the_page_gives_its_script_the_servers_messages(
+    as_persona: Callable[[str], Client], personas: dict[str, Any]
+) -> None:
+    """The script that checks the other fields before sending says what the server would."""
+    html = as_persona("lead").get(UPLOAD).content.decode()
+
+    assert 'data-files-required="Select the extract files"' in html
+    assert 'data-coverage-after="The date the extract is complete from must be before' in html
+    assert 'data-date-noun="extract date" data-date-required' in html
+    assert re.search(r'data-date-noun="date the extract is complete from"(?! data-date-req)', html)
+    assert "submissions/js/upload-check.js" in html
