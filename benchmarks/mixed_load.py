@@ -381,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         manage(env, "load_reference_data")
         manage(env, "load_published_data")
         print(manage(env, "seed_national_figures", "--benchmark-database").strip())
-        manage(env, "collectstatic", "--noinput")
+    # Always: pages name static files by their hashed names, so the manifest must list them all.
+    manage(env, "collectstatic", "--noinput")
     manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
 
     public = args.users // 2
