@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "csc"}}
 REDIS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+#: The production profile on real services, with PostgreSQL (``POSTGRES``) overridden apart.
+PRODUCTION = {"DEBUG": False, "CELERY_BROKER_URL": "redis://r:6379/0", "CACHES": REDIS_CACHE}
 
 
 def ids(**overrides: object) -> set[str]:
@@ -43,24 +45,14 @@ def test_it_accepts_postgres_and_redis_in_production() -> None:
 
 def test_production_needs_a_supplier_key_secret_for_the_api_intake() -> None:
     with override_settings(DATABASES=POSTGRES):
-        production = {
-            "DEBUG": False,
-            "CELERY_BROKER_URL": "redis://r:6379/0",
-            "CACHES": REDIS_CACHE,
-        }
-        assert ids(**production, API_SUPPLIER_KEY_SECRET="") == {"portal.E006"}
-        assert ids(**production, API_SUPPLIER_KEY_SECRET="s" * 40) == set()
+        assert ids(**PRODUCTION, API_SUPPLIER_KEY_SECRET="") == {"portal.E006"}
+        assert ids(**PRODUCTION, API_SUPPLIER_KEY_SECRET="s" * 40) == set()
 
 
 def test_production_needs_a_contact_address_for_the_public() -> None:
     with override_settings(DATABASES=POSTGRES):
-        production = {
-            "DEBUG": False,
-            "CELERY_BROKER_URL": "redis://r:6379/0",
-            "CACHES": REDIS_CACHE,
-        }
-        assert ids(**production, CONTACT_EMAIL="") == {"portal.E007"}
-        assert ids(**production, CONTACT_EMAIL="team@example.org") == set()
+        assert ids(**PRODUCTION, CONTACT_EMAIL="") == {"portal.E007"}
+        assert ids(**PRODUCTION, CONTACT_EMAIL="team@example.org") == set()
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

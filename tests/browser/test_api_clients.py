@@ -11,12 +11,10 @@ credentials and confirmation pages are saved as screenshots (test-artifacts/api-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -27,7 +25,11 @@ from tests.browser.test_invitation_journey import sign_in
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,6 @@ class PageCredentials:
     token_url: str
     api_base_url: str
     la_code: str
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache), and user ids repeat.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from portal.models import LocalAuthority
@@ -30,17 +28,13 @@ from tests.browser.test_invitation_journey import sign_in
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 CHILDREN = 40
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache), and user ids repeat.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ history page passes axe."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -17,15 +15,11 @@ from indicators.models import ContextNote
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot, totp_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache), and user ids repeat.
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 
 def test_a_lead_writes_a_note_with_the_character_count(page: Any, personas: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ restricted-*.png) for people to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,7 +29,11 @@ from tests.browser.test_public_dashboard import CHARTS_DRAWN
 from tests.conftest import PASSWORD, screenshot
 from workers.demo import seed_demo_submissions
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 INDICATOR = "rereferral_12m"
 
@@ -41,14 +44,6 @@ def figures(personas: dict[str, Any]) -> None:
     indicators computed, and the published figures to compare with."""
     call_command("load_published_data", verbosity=0)
     seed_demo_submissions(children=300)
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache), and user ids repeat.
-    cache.clear()
-    yield
     cache.clear()
 
 

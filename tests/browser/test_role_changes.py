@@ -6,11 +6,9 @@ violations) and runs no failing script; screenshots go to test-artifacts/role-*.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from portal.models import AuditAction, AuditEvent, LocalAuthority, Membership
@@ -18,15 +16,11 @@ from tests.browser.test_invitation_journey import sign_in
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache), and user ids repeat.
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 
 def checked(page: Any, errors: list[str], name: str) -> None:

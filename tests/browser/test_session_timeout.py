@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from importlib import import_module
 from typing import Any
@@ -17,27 +16,21 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from portal.middleware import SESSION_STARTED_KEY
 from tests.browser.test_layout_a11y import serious_violations
 from tests.conftest import PASSWORD, screenshot, totp_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_cache"),
+]
 
 # The warning opens 120 seconds before sign-out, so an idle limit of 135 seconds opens it 15
 # seconds after a page loads: time enough, on a busy machine, to focus a link first.
 IDLE_SECONDS_WARNING_SOON = 135
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    # allauth refuses a TOTP code used before (kept in the cache for 30 seconds); user ids
-    # repeat between tests, so a code from the previous test could be refused.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def sign_in(page: Any, user: Any) -> None:
